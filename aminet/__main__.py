@@ -1,0 +1,5 @@
+import sys
+
+from aminet.cli import main
+
+sys.exit(main())

@@ -1,0 +1,151 @@
+"""AMINet: the U-shaped CNN-Transformer network of the paper (Sec. III-A, Fig. 2).
+
+    F0      = conv3x3(I)                                   (3 -> C)
+    encoder: 3 x [LGFI(C_i) -> skip_i, Downsample(C_i -> 2C_i)]    C, 2C, 4C -> F3 at 8C, H/8
+    bottleneck: 2 x LGFI(8C)                                -> F4
+    decoder: 3 x [Upsample(2C_i -> C_i), EDFF(skip_i, up), LGFI(C_i)]  -> F7 at C, H
+    I_SR    = conv3x3(F7) + I                               (C -> 3, global residual)
+
+``I`` is the LR face already upsampled by bicubic to the output size (as in SPARNet and CTCNet), so
+the network learns the residual on top of bicubic. Any H and W are accepted: the input is padded
+(replicate) to a multiple of 8 and the output cropped back.
+
+Choices the paper leaves open (reasons in docs/architecture.md): base width C = 26, heads 1/2/4/8
+from the first stage to the bottleneck (mirrored in the decoder), FRM hourglass depth by resolution
+(5/4/3/2 at 128/64/32/16 pixels) with 48 channels, CTCNet-style down/upsampling.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import partial
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from aminet.modules import EDFF, LGFI, Downsample, TransformerBlock, Upsample
+from aminet.modules.checks import check_feature
+from aminet.registry import register_model
+
+__all__ = ["AMINet"]
+
+
+class AMINet(nn.Module):
+    def __init__(
+        self,
+        base_channels: int = 26,
+        num_heads: Sequence[int] = (1, 2, 4, 8),
+        num_bottleneck: int = 2,
+        hourglass_depths: Sequence[int] = (5, 4, 3, 2),
+        hourglass_channels: int = 48,
+        block: str = "lgfi",
+        use_sa: bool = True,
+        use_rdfe: bool = True,
+        use_skaf: bool = True,
+        local_branch: str = "rdfe",
+        rdfe_kernel_sizes: Sequence[int] = (3, 5, 7),
+        use_au: bool = True,
+        use_frm: bool = True,
+        ffn_expansion: float = 2.66,
+        normalize_qk: bool = True,
+        skaf_options: dict | None = None,
+        in_channels: int = 3,
+    ):
+        super().__init__()
+        if len(num_heads) != 4 or len(hourglass_depths) != 4:
+            raise ValueError(
+                "num_heads and hourglass_depths need 4 entries (3 encoder stages and the "
+                f"bottleneck), got {tuple(num_heads)} and {tuple(hourglass_depths)}"
+            )
+        if block not in ("lgfi", "transformer"):
+            raise ValueError(f"block must be 'lgfi' or 'transformer', got {block!r}")
+        widths = [base_channels * 2**i for i in range(4)]
+        for w, h in zip(widths, num_heads):
+            if w % h:
+                raise ValueError(f"stage width {w} is not divisible by its head count {h}")
+        self.in_channels = in_channels
+        skaf_options = dict(skaf_options or {})
+
+        def make_block(stage: int) -> nn.Module:
+            common = dict(
+                num_heads=num_heads[stage],
+                hourglass_depth=hourglass_depths[stage],
+                hourglass_channels=hourglass_channels,
+                ffn_expansion=ffn_expansion,
+                use_frm=use_frm,
+                normalize_qk=normalize_qk,
+            )
+            if block == "transformer":
+                return TransformerBlock(widths[stage], **common)
+            return LGFI(
+                widths[stage],
+                use_sa=use_sa,
+                use_rdfe=use_rdfe,
+                use_skaf=use_skaf,
+                local_branch=local_branch,
+                rdfe_kernel_sizes=rdfe_kernel_sizes,
+                use_au=use_au,
+                skaf_options=skaf_options,
+                **common,
+            )
+
+        self.head = nn.Conv2d(in_channels, base_channels, 3, padding=1)
+        self.encoders = nn.ModuleList(make_block(i) for i in range(3))
+        self.downs = nn.ModuleList(Downsample(widths[i]) for i in range(3))
+        self.bottleneck = nn.Sequential(*(make_block(3) for _ in range(num_bottleneck)))
+        self.ups = nn.ModuleList(Upsample(widths[i]) for i in (2, 1, 0))
+        self.fusions = nn.ModuleList(EDFF(widths[i], **skaf_options) for i in (2, 1, 0))
+        self.decoders = nn.ModuleList(make_block(i) for i in (2, 1, 0))
+        self.tail = nn.Conv2d(base_channels, in_channels, 3, padding=1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        check_feature(x, self.in_channels, type(self).__name__)
+        h, w = x.shape[-2:]
+        pad_h, pad_w = (-h) % 8, (-w) % 8
+        padded = F.pad(x, (0, pad_w, 0, pad_h), mode="replicate") if pad_h or pad_w else x
+        feat = self.head(padded)
+        skips = []
+        for encoder, down in zip(self.encoders, self.downs):
+            feat = encoder(feat)
+            skips.append(feat)
+            feat = down(feat)
+        feat = self.bottleneck(feat)
+        for up, fusion, decoder, skip in zip(self.ups, self.fusions, self.decoders, reversed(skips)):
+            feat = decoder(fusion(skip, up(feat)))
+        out = self.tail(feat) + padded
+        return out[..., :h, :w]
+
+
+# ---------------------------------------------------------------------------------------------
+# The registry: AMINet, AMINet-S and every ablation variant of Tables I-V, as configuration.
+# ---------------------------------------------------------------------------------------------
+_SKAF_ONLY = {
+    "aminet-skaf-bare": ({"use_conv5": False, "use_conv7": False, "use_avgpool": False, "use_maxpool": False}, "SKAF with neither conv nor pooling (Table V, row 1)"),
+    "aminet-skaf-no-conv5": ({"use_conv5": False}, "SKAF without the 5x5 conv (Table V)"),
+    "aminet-skaf-no-conv7": ({"use_conv7": False}, "SKAF without the 7x7 conv (Table V)"),
+    "aminet-skaf-no-pool": ({"use_avgpool": False, "use_maxpool": False}, "SKAF without avg- and max-pooling (Table V)"),
+    "aminet-skaf-avgpool-only": ({"use_maxpool": False}, "SKAF with avg-pooling only (Table V)"),
+    "aminet-skaf-maxpool-only": ({"use_avgpool": False}, "SKAF with max-pooling only (Table V)"),
+}
+
+_VARIANTS = [
+    # name, description, paper params (M), paper table, options
+    ("aminet", "AMINet, the paper's full model (C=26)", 12.62, "X", {}),
+    ("aminet-s", "AMINet-S, the small model (C=20)", 8.2, "X", {"base_channels": 20}),
+    ("aminet-no-sa", "LGFI without SA (Table I)", 12.3, "I", {"use_sa": False}),
+    ("aminet-no-rdfe", "LGFI without RDFE (Table I)", 7.2, "I", {"use_rdfe": False}),
+    ("aminet-no-skaf", "LGFI without SKAF: SA and RDFE summed (Table I)", 8.21, "I", {"use_skaf": False}),
+    ("aminet-transformer", "every LGFI replaced by a serial Restormer block + FRM (Table II)", 11.32, "II",
+     {"block": "transformer"}),
+    ("aminet-ffn", "RDFE's multiscale part replaced by a gated FFN, FRM kept (Table III)", 12.11, "III",
+     {"local_branch": "ffn"}),
+    ("aminet-rdfe-dw3", "RDFE single path, 3x3 depthwise (Table IV)", None, "IV", {"rdfe_kernel_sizes": (3,)}),
+    ("aminet-rdfe-dw5", "RDFE single path, 5x5 depthwise (Table IV)", None, "IV", {"rdfe_kernel_sizes": (5,)}),
+    ("aminet-rdfe-dw7", "RDFE single path, 7x7 depthwise (Table IV)", None, "IV", {"rdfe_kernel_sizes": (7,)}),
+    ("aminet-no-au", "RDFE without the attention unit (Table IV)", None, "IV", {"use_au": False}),
+    ("aminet-no-frm", "RDFE without the feature refinement module (Table IV)", None, "IV", {"use_frm": False}),
+] + [(name, desc, None, "V", {"skaf_options": opts}) for name, (opts, desc) in _SKAF_ONLY.items()]
+
+for _name, _desc, _params, _table, _options in _VARIANTS:
+    register_model(_name, partial(AMINet), _desc, paper_params=_params, table=_table, **_options)

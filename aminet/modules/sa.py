@@ -1,0 +1,80 @@
+"""SA: the self-attention of LGFI (paper eqs. 1-5, Fig. 3b).
+
+Q, K and V come from a 1x1 convolution followed by a 3x3 depthwise convolution (eqs. 1-3). Each is
+reshaped to (C, HW) per head and attention is computed *across channels*: the map
+``softmax(Q K^T)`` is (C/h x C/h), so the cost grows linearly with the number of pixels (eq. 4).
+The heads' outputs are rearranged back to (C, H, W) and projected by a 1x1 convolution (eq. 5).
+
+Choices the paper leaves open:
+- Scaling. Eq. 4 divides by sqrt(d). Here the contraction runs over the HW pixels, so a fixed
+  1/sqrt(d) would change with the image size. By default (``normalize_qk=True``) we follow Restormer's
+  MDTA, which the figure matches: Q and K are L2-normalised over HW and the logits are multiplied by a
+  learnable per-head temperature. ``normalize_qk=False`` gives the literal eq. 4 with d = HW.
+- No biases in the convolutions (as MDTA). The 1x1 producing Q, K, V is one C -> 3C convolution,
+  which is the three 1x1 convolutions of eqs. 1-3 stacked.
+
+Parameters: 3C^2 (qkv 1x1) + 27C (depthwise 3x3 on 3C) + C^2 (projection) + h (temperatures),
+i.e. ``4C^2 + 27C + h`` (``4C^2 + 27C`` with ``normalize_qk=False``).
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from aminet.modules.checks import check_feature
+
+
+class SelfAttention(nn.Module):
+    def __init__(self, channels: int, num_heads: int = 1, normalize_qk: bool = True):
+        super().__init__()
+        if channels <= 0 or num_heads <= 0 or channels % num_heads:
+            raise ValueError(
+                f"SelfAttention needs channels divisible by num_heads, got channels={channels}, "
+                f"num_heads={num_heads}"
+            )
+        self.channels = channels
+        self.num_heads = num_heads
+        self.normalize_qk = normalize_qk
+        self.qkv = nn.Conv2d(channels, 3 * channels, 1, bias=False)
+        self.qkv_dwconv = nn.Conv2d(
+            3 * channels, 3 * channels, 3, padding=1, groups=3 * channels, bias=False
+        )
+        self.project = nn.Conv2d(channels, channels, 1, bias=False)
+        if normalize_qk:
+            self.temperature = nn.Parameter(torch.ones(num_heads, 1, 1))
+        else:
+            self.register_parameter("temperature", None)
+
+    def _heads(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Eqs. 1-3 and the reshape: q, k, v as (N, heads, C/heads, HW)."""
+        n, c, h, w = x.shape
+        q, k, v = self.qkv_dwconv(self.qkv(x)).chunk(3, dim=1)
+        shape = (n, self.num_heads, c // self.num_heads, h * w)
+        return q.reshape(shape), k.reshape(shape), v.reshape(shape)
+
+    def _logits(self, q: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
+        if self.normalize_qk:
+            q, k = F.normalize(q, dim=-1), F.normalize(k, dim=-1)
+            return (q @ k.transpose(-2, -1)) * self.temperature
+        return (q @ k.transpose(-2, -1)) / math.sqrt(q.shape[-1])
+
+    def attention_map(self, x: torch.Tensor) -> torch.Tensor:
+        """The channel-attention matrix of eq. 4: (N, heads, C/heads, C/heads), rows sum to 1."""
+        check_feature(x, self.channels, "SelfAttention")
+        q, k, _ = self._heads(x)
+        return self._logits(q, k).softmax(dim=-1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        check_feature(x, self.channels, "SelfAttention")
+        n, c, h, w = x.shape
+        q, k, v = self._heads(x)
+        attn = self._logits(q, k).softmax(dim=-1)  # eq. 4
+        out = (attn @ v).reshape(n, c, h, w)  # R(.)
+        return self.project(out)  # eq. 5
+
+    def extra_repr(self) -> str:
+        return f"channels={self.channels}, num_heads={self.num_heads}, normalize_qk={self.normalize_qk}"

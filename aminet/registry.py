@@ -1,0 +1,76 @@
+"""A torchvision-style model registry: ``create_model(name, **overrides)`` and ``list_models()``.
+
+Every trainable network of the project (AMINet, its variants, the baselines) registers a builder
+here under a stable name, so that training, evaluation, benchmarking and the notebooks can all take
+a model by name. Variants are configuration: a builder is usually ``partial(AMINet, **options)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from torch import nn
+
+__all__ = ["ModelEntry", "create_model", "get_model_entry", "list_models", "register_model"]
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    name: str
+    builder: Callable[..., nn.Module]
+    description: str
+    paper_params: float | None = None  # millions, as printed in the paper (None: not reported)
+    table: str | None = None  # the paper's table the variant comes from, e.g. "I"
+    defaults: dict = field(default_factory=dict)
+
+
+_REGISTRY: dict[str, ModelEntry] = {}
+
+
+def register_model(
+    name: str,
+    builder: Callable[..., nn.Module],
+    description: str,
+    *,
+    paper_params: float | None = None,
+    table: str | None = None,
+    **defaults,
+) -> ModelEntry:
+    """Register ``builder(**defaults, **overrides)`` under ``name``; returns the entry."""
+    if name in _REGISTRY:
+        raise ValueError(f"model name {name!r} is already registered")
+    entry = ModelEntry(name, builder, description, paper_params, table, dict(defaults))
+    _REGISTRY[name] = entry
+    return entry
+
+
+def list_models(table: str | None = None) -> list[str]:
+    """Registered model names in registration order; ``table="I"`` filters to one paper table."""
+    _ensure_builtin_models()
+    return [n for n, e in _REGISTRY.items() if table is None or e.table == table]
+
+
+def get_model_entry(name: str) -> ModelEntry:
+    _ensure_builtin_models()
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        known = ", ".join(_REGISTRY)
+        raise ValueError(f"unknown model {name!r}; known models: {known}") from None
+
+
+def create_model(name: str, **overrides) -> nn.Module:
+    """Build the registered model ``name``; keyword ``overrides`` replace its default options."""
+    entry = get_model_entry(name)
+    kwargs = {**entry.defaults, **overrides}
+    model = entry.builder(**kwargs)
+    # Remember how the model was made so checkpoints can rebuild it.
+    model.model_name = name
+    model.model_kwargs = dict(overrides)
+    return model
+
+
+def _ensure_builtin_models() -> None:
+    # Import for the side effect of registration; kept lazy to avoid import cycles.
+    from aminet import baselines, model  # noqa: F401
