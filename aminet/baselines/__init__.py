@@ -23,3 +23,21 @@ class Bicubic(nn.Module):
 
 
 register_model("bicubic", Bicubic, "bicubic upsampling (no learned parameters)")
+
+# SPARNet and its EDFF variant (imported here so that registration happens with the package).
+from aminet.baselines.sparnet import SPARNet, SPARNetEDFF  # noqa: E402
+
+register_model(
+    "sparnet",
+    SPARNet,
+    "SPARNet (Chen et al. 2020), the public default: 10.52M params, spatial-attention residual blocks",
+    paper_params=16.6,
+    table="X",
+)
+register_model(
+    "sparnet-edff",
+    SPARNetEDFF,
+    "SPARNet with AMINet's EDFF joining encoder and decoder (Table VI: 10.6M -> 12.1M)",
+    paper_params=12.1,
+    table="VI",
+)
