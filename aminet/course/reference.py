@@ -1,0 +1,163 @@
+"""Reference answers to the course exercises, written as small functions over aminet's modules.
+
+Each function spells out one step of a module in ``aminet.modules`` using that module's own layers,
+so a notebook can ask a student to write the step while the package stays the single source of
+truth: tests (tests/test_course_checks.py) prove that every function here reproduces the module's
+``forward`` exactly. Functions are named ``<module>_<step>`` and listed in
+:data:`aminet.course.checks.EXERCISES` under the id ``"<module>.<step>"``.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+# --------------------------------------------------------------------------------------------
+# 01 SA (eqs. 1-5)
+# --------------------------------------------------------------------------------------------
+
+
+def sa_to_heads(x: torch.Tensor, num_heads: int) -> torch.Tensor:
+    """(N, C, H, W) -> (N, heads, C/heads, H*W): each head sees C/heads channels as rows of pixels."""
+    n, c, h, w = x.shape
+    return x.reshape(n, num_heads, c // num_heads, h * w)
+
+
+def sa_attention_map(q: torch.Tensor, k: torch.Tensor, temperature: torch.Tensor) -> torch.Tensor:
+    """Eq. 4's channel-attention map: softmax over keys of (q_hat k_hat^T) * temperature.
+
+    ``q``, ``k``: (N, heads, d, HW); q and k are L2-normalised along HW (so the logits are cosine
+    similarities between channels, whatever the image size), scaled by the per-head
+    ``temperature`` (heads, 1, 1), and each row is a softmax over the d key channels.
+    """
+    q, k = F.normalize(q, dim=-1), F.normalize(k, dim=-1)
+    return ((q @ k.transpose(-2, -1)) * temperature).softmax(dim=-1)
+
+
+def sa_forward(x: torch.Tensor, sa: nn.Module) -> torch.Tensor:
+    """``SelfAttention.forward`` (normalize_qk=True) from its layers: eqs. 1-3, 4, reshape, 5."""
+    n, c, h, w = x.shape
+    q, k, v = sa.qkv_dwconv(sa.qkv(x)).chunk(3, dim=1)
+    q, k, v = (sa_to_heads(t, sa.num_heads) for t in (q, k, v))
+    out = sa_attention_map(q, k, sa.temperature) @ v
+    return sa.project(out.reshape(n, c, h, w))
+
+
+# --------------------------------------------------------------------------------------------
+# 02 RDFE (eqs. 6-10)
+# --------------------------------------------------------------------------------------------
+
+
+def rdfe_depthwise_conv(channels: int, kernel_size: int) -> nn.Conv2d:
+    """A depthwise k x k convolution that keeps H and W: one filter per channel, 'same' padding."""
+    return nn.Conv2d(channels, channels, kernel_size, padding=kernel_size // 2, groups=channels)
+
+
+def rdfe_au_weights(
+    concat: torch.Tensor, squeeze: nn.Conv2d, excite: nn.Conv2d, branches: int
+) -> torch.Tensor:
+    """Eq. 7: (N, kC, H, W) -> weights (N, k, C, 1, 1) that sum to 1 over the k branches."""
+    n, kc = concat.shape[:2]
+    pooled = F.adaptive_avg_pool2d(concat, 1)
+    logits = excite(F.relu(squeeze(pooled)))
+    return logits.reshape(n, branches, kc // branches, 1, 1).softmax(dim=1)
+
+
+def rdfe_forward(x: torch.Tensor, rdfe: nn.Module) -> torch.Tensor:
+    """``RDFE.forward`` from its layers (extract, au, refine, fuse, frm): eqs. 6-10."""
+    feats = [F.gelu(conv(x)) for conv in rdfe.extract]
+    if rdfe.au is not None:
+        w = rdfe.au(torch.cat(feats, dim=1))
+        feats = [f * w[:, i] for i, f in enumerate(feats)]
+    feats = [conv(f) for conv, f in zip(rdfe.refine, feats)]
+    out = rdfe.fuse(torch.cat(feats, dim=1)) + x
+    return rdfe.frm(out) if rdfe.frm is not None else out
+
+
+# --------------------------------------------------------------------------------------------
+# 03 SKAF (eqs. 11-14)
+# --------------------------------------------------------------------------------------------
+
+
+def skaf_channel_pool(x3: torch.Tensor) -> torch.Tensor:
+    """Eq. 13's descriptor: mean and max along the channels, stacked as (N, 2, H, W) [avg, max]."""
+    return torch.cat([x3.mean(dim=1, keepdim=True), x3.amax(dim=1, keepdim=True)], dim=1)
+
+
+def skaf_forward(x: torch.Tensor, skaf: nn.Module) -> tuple[torch.Tensor, torch.Tensor]:
+    """``SKAF.forward`` (both convs, both poolings) from its layers: the two selection maps."""
+    x3 = torch.cat([conv(x) for conv in skaf.convs], dim=1)
+    weights = torch.sigmoid(skaf.mix(skaf_channel_pool(x3)))
+    return weights[:, :1], weights[:, 1:]
+
+
+# --------------------------------------------------------------------------------------------
+# 04 LGFI
+# --------------------------------------------------------------------------------------------
+
+
+def lgfi_forward(x: torch.Tensor, lgfi: nn.Module) -> torch.Tensor:
+    """``LGFI.forward``: SA and RDFE in parallel on LN(x), SKAF selects per pixel, plus x."""
+    y = lgfi.norm(x)
+    g, local = lgfi.sa(y), lgfi.local(y)
+    w_g, w_l = lgfi.skaf(g + local)
+    return x + g * w_g + local * w_l
+
+
+def lgfi_transformer_forward(x: torch.Tensor, block: nn.Module) -> torch.Tensor:
+    """``TransformerBlock.forward``: the serial Restormer block, x + SA(LN x), then + FFN(LN x), FRM."""
+    x = x + block.attn(block.norm1(x))
+    x = x + block.ffn(block.norm2(x))
+    return block.frm(x) if block.frm is not None else x
+
+
+# --------------------------------------------------------------------------------------------
+# 05 EDFF (eqs. 15-16)
+# --------------------------------------------------------------------------------------------
+
+
+def edff_selection(
+    encoder: torch.Tensor, decoder: torch.Tensor, edff: nn.Module
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Eq. 15: SKAF's maps (encoder weight, decoder weight) of the 1x1-reduced concatenation."""
+    return edff.skaf(edff.reduce(torch.cat([encoder, decoder], dim=1)))
+
+
+def edff_combine(
+    encoder: torch.Tensor, decoder: torch.Tensor, w_enc: torch.Tensor, w_dec: torch.Tensor
+) -> torch.Tensor:
+    """Eq. 16: each pixel mixes encoder and decoder features by its own pair of weights."""
+    return encoder * w_enc + decoder * w_dec
+
+
+# --------------------------------------------------------------------------------------------
+# 06 the U-Net
+# --------------------------------------------------------------------------------------------
+
+
+def unet_stage_shapes(size: int, base_channels: int) -> list[tuple[int, int, int]]:
+    """(C, H, W) of the three encoder stages' outputs and the bottleneck for a size x size input.
+
+    Widths double and sides halve at every Downsample; the input is first padded up to a multiple
+    of 8 (three halvings), so odd sizes round up.
+    """
+    side = size + (-size) % 8
+    return [(base_channels * 2**i, side // 2**i, side // 2**i) for i in range(4)]
+
+
+def unet_forward(x: torch.Tensor, model: nn.Module) -> torch.Tensor:
+    """``AMINet.forward`` from its parts: pad, head, encoder with skips, bottleneck, decoder, residual."""
+    h, w = x.shape[-2:]
+    pad_h, pad_w = (-h) % 8, (-w) % 8
+    padded = F.pad(x, (0, pad_w, 0, pad_h), mode="replicate") if pad_h or pad_w else x
+    feat = model.head(padded)
+    skips = []
+    for encoder, down in zip(model.encoders, model.downs):
+        feat = encoder(feat)
+        skips.append(feat)
+        feat = down(feat)
+    feat = model.bottleneck(feat)
+    for up, fusion, decoder, skip in zip(model.ups, model.fusions, model.decoders, reversed(skips)):
+        feat = decoder(fusion(skip, up(feat)))
+    return (model.tail(feat) + padded)[..., :h, :w]
