@@ -1,0 +1,348 @@
+"""Real face datasets (CelebA, Helen, SCface, any folder) and ``build_dataset(spec, split)``.
+
+Every dataset yields the same items as :class:`~aminet.data.SynthFaces`:
+``{"lr": (3,16,16), "input": (3,128,128), "hr": (3,128,128), "name": str}``, float32 in [0, 1];
+LR-only folders (faces to super-resolve, no ground truth) yield ``{"lr", "input", "name"}``.
+
+HR policy for images that are not 128x128 (documented in docs/data.md): centre-crop the largest
+square, then shrink it to 128x128 with PIL's antialiased bicubic. Images smaller than 128 pixels
+on their short side are skipped with a warning that names them: enlarging them would invent the
+"ground truth" the model is scored against.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image, UnidentifiedImageError
+from torch.utils.data import Dataset
+
+from aminet.data.degradation import degrade
+
+__all__ = [
+    "IMAGE_EXTENSIONS",
+    "BadImageError",
+    "FaceFolder",
+    "LRFolder",
+    "build_dataset",
+    "celeba_split_files",
+    "crop_to_square",
+    "load_rgb",
+    "scan_images",
+]
+
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff", ".ppm", ".pgm")
+HR_SIZE = 128
+LR_SIZE = 16
+# CelebA's official partition file numbers the splits 0 (train), 1 (val), 2 (test). The paper uses
+# 18,000 training and 1,000 test faces; we take the first ones of each partition, in file order.
+CELEBA_PARTITIONS = {"train": 0, "val": 1, "test": 2}
+CELEBA_COUNTS = {"train": 18_000, "val": 200, "test": 1_000}
+
+
+class BadImageError(ValueError):
+    """A file that cannot be used as a face image; the message names the file and the reason."""
+
+
+def load_rgb(path: str | Path) -> np.ndarray:
+    """Read an image file as (H, W, 3) uint8 RGB, whatever its mode.
+
+    Grayscale is repeated on the three channels; transparency (RGBA, LA, palette with alpha) is
+    composited on white; 16-bit and 32-bit integer images are scaled to 8 bits by their bit depth;
+    float images are taken as [0, 1] when their maximum is <= 1, else as [0, 255].
+    Raises :class:`BadImageError` for unreadable, truncated or empty files.
+    """
+    path = Path(path)
+    try:
+        with Image.open(path) as img:
+            img.load()  # decode now: truncated files fail here, not later in a worker
+            return _to_rgb8(img)
+    except FileNotFoundError:
+        raise
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as err:
+        raise BadImageError(f"{path}: not a readable image ({type(err).__name__}: {err})") from None
+
+
+def _to_rgb8(img: Image.Image) -> np.ndarray:
+    mode = img.mode
+    if mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
+        arr = np.asarray(img).astype(np.float64)
+        peak = 65535.0 if (mode.startswith("I;16") or arr.max(initial=0) > 255) else 255.0
+        gray = np.clip(np.round(arr / peak * 255.0), 0, 255).astype(np.uint8)
+        return np.repeat(gray[..., None], 3, axis=2)
+    if mode == "F":
+        arr = np.asarray(img).astype(np.float64)
+        arr = arr * 255.0 if arr.max(initial=0) <= 1.0 else arr
+        gray = np.clip(np.round(arr), 0, 255).astype(np.uint8)
+        return np.repeat(gray[..., None], 3, axis=2)
+    if mode in ("RGBA", "LA", "PA") or (mode == "P" and "transparency" in img.info):
+        rgba = img.convert("RGBA")
+        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return np.asarray(Image.alpha_composite(white, rgba).convert("RGB"))
+    return np.asarray(img.convert("RGB"))
+
+
+def crop_to_square(arr: np.ndarray) -> np.ndarray:
+    """The centred largest square of an (H, W, 3) image."""
+    h, w = arr.shape[:2]
+    side = min(h, w)
+    top, left = (h - side) // 2, (w - side) // 2
+    return arr[top : top + side, left : left + side]
+
+
+def to_hr(arr: np.ndarray, path: Path, size: int = HR_SIZE) -> np.ndarray:
+    """Apply the HR policy: centre-crop to a square, shrink to ``size`` (PIL bicubic)."""
+    h, w = arr.shape[:2]
+    if min(h, w) < size:
+        raise BadImageError(
+            f"{path}: {w}x{h} is smaller than {size}x{size}; an enlarged image cannot serve as "
+            "ground truth (use it as an LR-only input with 'lr:DIR' instead)"
+        )
+    arr = crop_to_square(arr)
+    if arr.shape[0] != size:
+        arr = np.asarray(Image.fromarray(arr).resize((size, size), Image.Resampling.BICUBIC))
+    return arr
+
+
+def scan_images(
+    root: str | Path, *, check: bool = True, min_size: int = 0
+) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """List the image files directly in ``root`` (sorted), optionally opening each to check it.
+
+    Returns ``(good, skipped)`` where ``skipped`` holds ``(path, reason)`` for unreadable files
+    and images smaller than ``min_size``. Files without an image extension are ignored.
+    """
+    root = Path(root)
+    if not root.is_dir():
+        raise FileNotFoundError(f"no such folder: {root}")
+    files = sorted(
+        p for p in root.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS
+    )
+    if not check:
+        return files, []
+    good, skipped = [], []
+    for path in files:
+        try:
+            with Image.open(path) as img:
+                img.load()
+                w, h = img.size
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as err:
+            skipped.append((path, f"not a readable image ({type(err).__name__}: {err})"))
+            continue
+        if min(w, h) < min_size:
+            skipped.append((path, f"{w}x{h} is smaller than {min_size}x{min_size}"))
+            continue
+        good.append(path)
+    return good, skipped
+
+
+def _report_skips(skipped: list[tuple[Path, str]]) -> None:
+    for path, reason in skipped:
+        warnings.warn(f"skipping {path}: {reason}", stacklevel=3)
+
+
+def _no_images_error(root: Path, skipped) -> FileNotFoundError:
+    what = f" ({len(skipped)} unusable files skipped)" if skipped else ""
+    exts = ", ".join(IMAGE_EXTENSIONS)
+    return FileNotFoundError(f"no usable images in {root}{what}; expected image files ({exts})")
+
+
+class FaceFolder(Dataset):
+    """HR faces from a list of files (or a folder), degraded on the fly to (lr, input, hr).
+
+    ``check=True`` opens every file once when the dataset is made, so a corrupt or too-small file
+    is reported (a warning naming it; the list is kept in ``self.skipped``) instead of failing
+    mid-training. ``crop`` is an optional (left, top, right, bottom) box applied before the HR
+    policy (CelebA's aligned images use one).
+    """
+
+    def __init__(
+        self,
+        root: str | Path | None = None,
+        *,
+        files: list[Path] | None = None,
+        check: bool = True,
+        augment: bool = False,
+        crop: tuple[int, int, int, int] | None = None,
+        limit: int | None = None,
+        scale: int = 8,
+    ):
+        self.skipped: list[tuple[Path, str]] = []
+        if files is None:
+            if root is None:
+                raise ValueError("FaceFolder needs a folder or a list of files")
+            files, self.skipped = scan_images(root, check=check, min_size=0 if crop else HR_SIZE)
+            _report_skips(self.skipped)
+            if not files:
+                raise _no_images_error(Path(root), self.skipped)
+        self.files = list(files)[:limit] if limit is not None else list(files)
+        self.augment, self.crop, self.scale = augment, crop, scale
+
+    def __len__(self) -> int:
+        return len(self.files)
+
+    def hr_image(self, index: int) -> np.ndarray:
+        """The HR face ``index`` as (128, 128, 3) uint8 after the crop and the HR policy."""
+        path = self.files[index]
+        arr = load_rgb(path)
+        if self.crop is not None:
+            left, top, right, bottom = self.crop
+            if arr.shape[0] < bottom or arr.shape[1] < right:
+                raise BadImageError(
+                    f"{path}: {arr.shape[1]}x{arr.shape[0]} is too small for the crop box {self.crop}"
+                )
+            arr = arr[top:bottom, left:right]
+        return to_hr(arr, path)
+
+    def __getitem__(self, index: int) -> dict:
+        hr = (
+            torch.from_numpy(np.ascontiguousarray(self.hr_image(index)))
+            .permute(2, 0, 1)
+            .float()
+            .div_(255.0)
+        )
+        if self.augment and torch.rand(()) < 0.5:
+            hr = hr.flip(-1)
+        lr, lr_up = degrade(hr, self.scale, quantize=True)
+        return {"lr": lr, "input": lr_up, "hr": hr, "name": self.files[index].stem}
+
+
+class LRFolder(Dataset):
+    """LR-only faces for inference (no ground truth): ``{"lr", "input", "name"}``.
+
+    Each image is centre-cropped to a square and resized to 16x16 if it is not already, then
+    upsampled x8 by bicubic into the network input.
+    """
+
+    def __init__(
+        self, root: str | Path, *, check: bool = True, limit: int | None = None, scale: int = 8
+    ):
+        self.files, self.skipped = scan_images(root, check=check)
+        _report_skips(self.skipped)
+        if not self.files:
+            raise _no_images_error(Path(root), self.skipped)
+        if limit is not None:
+            self.files = self.files[:limit]
+        self.scale = scale
+
+    def __len__(self) -> int:
+        return len(self.files)
+
+    def __getitem__(self, index: int) -> dict:
+        from aminet.data.degradation import resize_bicubic
+
+        arr = crop_to_square(load_rgb(self.files[index]))
+        if arr.shape[0] != LR_SIZE:
+            arr = np.asarray(
+                Image.fromarray(arr).resize((LR_SIZE, LR_SIZE), Image.Resampling.BICUBIC)
+            )
+        lr = torch.from_numpy(np.ascontiguousarray(arr)).permute(2, 0, 1).float().div_(255.0)
+        lr_up = resize_bicubic(lr, LR_SIZE * self.scale).clamp(0, 1)
+        return {"lr": lr, "input": lr_up, "name": self.files[index].stem}
+
+
+# CelebA's img_align_celeba images are 178x218 with the face centred; the field crops the central
+# 178x178 square (rows 20-198) and resizes it to 128x128.
+CELEBA_CROP = (0, 20, 178, 198)
+
+
+def _find_partition_file(root: Path) -> Path:
+    for candidate in (root / "list_eval_partition.txt", root / "Eval" / "list_eval_partition.txt"):
+        if candidate.is_file():
+            return candidate
+    raise FileNotFoundError(
+        f"CelebA partition file not found: put list_eval_partition.txt in {root} (it comes with "
+        "CelebA, in its Eval/ folder; see data/README.md)"
+    )
+
+
+def celeba_split_files(root: str | Path, split: str) -> list[Path]:
+    """The deterministic CelebA subset of a split: the first 18,000 train / 200 val / 1,000 test
+    images of the official partition, in file-name order, that exist in ``img_align_celeba``."""
+    root = Path(root)
+    if split not in CELEBA_PARTITIONS:
+        raise ValueError(f"unknown split {split!r}; expected one of {', '.join(CELEBA_PARTITIONS)}")
+    image_dir = root / "img_align_celeba"
+    if not image_dir.is_dir():
+        raise FileNotFoundError(
+            f"{image_dir} not found (expected CelebA's img_align_celeba folder)"
+        )
+    partition_file = _find_partition_file(root)
+    wanted = CELEBA_PARTITIONS[split]
+    names = []
+    for line_no, line in enumerate(partition_file.read_text().splitlines(), 1):
+        parts = line.split()
+        if not parts:
+            continue
+        if len(parts) != 2 or not parts[1].isdigit():
+            raise ValueError(f"{partition_file}:{line_no}: expected 'NAME PARTITION', got {line!r}")
+        if int(parts[1]) == wanted:
+            names.append(parts[0])
+    files = [image_dir / n for n in sorted(names) if (image_dir / n).is_file()]
+    if not files:
+        raise FileNotFoundError(f"no {split} images of {partition_file} found in {image_dir}")
+    return files[: CELEBA_COUNTS[split]]
+
+
+def _celeba(root: Path, split: str, **kwargs) -> FaceFolder:
+    """A prepared folder (root/<split>/*.png from 'aminet prepare-celeba') or raw aligned CelebA."""
+    if (root / split).is_dir():
+        return FaceFolder(root / split, **kwargs)
+    if (root / "img_align_celeba").is_dir():
+        kwargs.pop("check", None)  # 200k files: checked lazily, errors name the file
+        return FaceFolder(
+            files=celeba_split_files(root, split), crop=CELEBA_CROP, check=False, **kwargs
+        )
+    raise FileNotFoundError(
+        f"{root} is neither a prepared CelebA folder (with {split}/) nor raw CelebA (with "
+        "img_align_celeba/ and list_eval_partition.txt); see data/README.md"
+    )
+
+
+def _folder(root: Path, split: str, **kwargs) -> FaceFolder:
+    """``root/<split>/`` when it exists, else every image directly in ``root``."""
+    return FaceFolder(root / split if (root / split).is_dir() else root, **kwargs)
+
+
+def build_dataset(
+    spec: str,
+    split: str = "train",
+    *,
+    limit: int | None = None,
+    augment: bool = False,
+    seed: int = 0,
+    check: bool = True,
+) -> Dataset:
+    """Make a dataset from a spec string: ``synthetic``, ``celeba:DIR``, ``folder:DIR`` or ``lr:DIR``.
+
+    ``synthetic`` is the built-in SynthFaces; ``celeba:DIR`` a prepared or raw CelebA folder;
+    ``folder:DIR`` any folder of HR faces (Helen, SCface, your own: DIR/<split>/ if present, else
+    DIR); ``lr:DIR`` LR-only faces for inference. ``augment`` adds random horizontal flips.
+    """
+    from aminet.data.synthfaces import SynthFaces
+
+    if split not in ("train", "val", "test"):
+        raise ValueError(f"unknown split {split!r}; expected train, val or test")
+    if limit is not None and limit < 1:
+        raise ValueError(f"limit must be a positive number of images, got {limit}")
+    kind, _, arg = spec.partition(":")
+    if kind == "synthetic" and not arg:
+        full = SynthFaces(split, seed=seed, augment=augment)
+        return SynthFaces(
+            split, size=min(limit, len(full)) if limit else None, seed=seed, augment=augment
+        )
+    if kind in ("celeba", "folder", "lr") and arg:
+        root = Path(arg).expanduser()
+        if not root.is_dir():
+            raise FileNotFoundError(f"{spec}: no such folder {root}")
+        if kind == "celeba":
+            return _celeba(root, split, limit=limit, augment=augment, check=check)
+        if kind == "folder":
+            return _folder(root, split, limit=limit, augment=augment, check=check)
+        return LRFolder(root, limit=limit, check=check)
+    raise ValueError(
+        f"unknown dataset spec {spec!r}; expected synthetic, celeba:DIR, folder:DIR or lr:DIR"
+    )

@@ -1,0 +1,611 @@
+"""SynthFaces: procedural 128x128 faces, made on the fly, so the course trains with no download.
+
+Every face is drawn from a random generator seeded by ``(seed, split, index)``, so a given index is
+the same picture on every machine and every run. The drawing is vectorised numpy on a 128x128
+coordinate grid (no per-pixel Python loops): each part of the face is a soft-edged shape
+(anti-aliased over about one pixel) alpha-blended onto the canvas, in painter's order.
+
+What makes it a super-resolution task: the coarse layout (face oval, hair mass, eye and mouth
+positions) survives the 16x16 LR image, but the detail between 16 and 128 pixels does not: skin
+pores and freckles, hair strands, eyelashes, iris stripes, eye highlights, lip lines, teeth, beard
+stubble and glasses rims. That detail is deterministic given the face, so a network can learn it.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+
+import numpy as np
+import torch
+from torch.utils.data import Dataset
+
+from aminet.data.degradation import degrade
+
+__all__ = ["SynthFaces", "render_face", "SPLIT_SIZES", "IMAGE_SIZE"]
+
+IMAGE_SIZE = 128
+# Train/test mirror the paper's CelebA counts (18,000 / 1,000). The validation split is small on
+# purpose: it is evaluated every few hundred steps during training, on 2-core machines too.
+SPLIT_SIZES = {"train": 18_000, "val": 200, "test": 1_000}
+_SPLIT_CODES = {"train": 0, "val": 1, "test": 2}
+_LOW_RES = 32  # grid for the slowly varying fields (hair flow), then upsampled
+
+SKIN_TONES = np.array(
+    [
+        [0.98, 0.84, 0.74],
+        [0.93, 0.76, 0.63],
+        [0.86, 0.66, 0.52],
+        [0.76, 0.56, 0.42],
+        [0.62, 0.43, 0.31],
+        [0.47, 0.31, 0.21],
+        [0.35, 0.23, 0.16],
+    ],
+    dtype=np.float32,
+)
+HAIR_COLOURS = np.array(
+    [
+        [0.07, 0.06, 0.05],  # black
+        [0.20, 0.13, 0.08],  # dark brown
+        [0.40, 0.26, 0.14],  # brown
+        [0.78, 0.62, 0.38],  # blond
+        [0.55, 0.24, 0.10],  # red
+        [0.68, 0.67, 0.66],  # grey
+    ],
+    dtype=np.float32,
+)
+IRIS_COLOURS = np.array(
+    [
+        [0.30, 0.18, 0.09],  # brown
+        [0.16, 0.10, 0.06],  # dark brown
+        [0.28, 0.45, 0.62],  # blue
+        [0.30, 0.45, 0.28],  # green
+        [0.45, 0.36, 0.18],  # hazel
+        [0.40, 0.45, 0.50],  # grey
+    ],
+    dtype=np.float32,
+)
+
+
+@lru_cache(maxsize=16)
+def _interp_taps(n_in: int, n_out: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Indices and weights of linear interpolation from n_in to n_out samples (pixel centres)."""
+    pos = np.clip((np.arange(n_out) + 0.5) * n_in / n_out - 0.5, 0, n_in - 1)
+    lo = np.floor(pos).astype(np.intp)
+    hi = np.minimum(lo + 1, n_in - 1)
+    return lo, hi, (pos - lo).astype(np.float32)
+
+
+def _resize_bilinear(field: np.ndarray, size: int) -> np.ndarray:
+    """Bilinear upsampling of a square 2-D field by gathers (no BLAS: its threads spin and make
+    the small matrix products of a matmul-based version ten times slower on busy machines)."""
+    lo, hi, w = _interp_taps(field.shape[0], size)
+    rows = field[lo] + (field[hi] - field[lo]) * w[:, None]
+    lo, hi, w = _interp_taps(field.shape[1], size)
+    return rows[:, lo] + (rows[:, hi] - rows[:, lo]) * w[None, :]
+
+
+@lru_cache(maxsize=4)
+def _pixel_grid(size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Pixel-centre coordinates in [-1, 1] (x right, y down)."""
+    c = ((np.arange(size, dtype=np.float32) + 0.5) / size) * 2 - 1
+    return np.meshgrid(c, c, indexing="xy")
+
+
+class _Canvas:
+    """An RGB float canvas plus the face-local coordinate grid (after the pose transform)."""
+
+    def __init__(self, rng: np.random.Generator, size: int):
+        self.rng = rng
+        self.size = size
+        self.u, self.v = _pixel_grid(size)  # image coordinates
+        self.img = np.zeros((3, size, size), dtype=np.float32)  # planar: fast broadcasting
+
+    def set_pose(self, cx: float, cy: float, scale: float, angle: float) -> None:
+        self.pose = (cx, cy, scale, math.cos(angle), math.sin(angle))
+        cos, sin = self.pose[3], self.pose[4]
+        du, dv = self.u - cx, self.v - cy
+        self.x = (cos * du + sin * dv) / scale
+        self.y = (-sin * du + cos * dv) / scale
+        self.px = 2.0 / self.size / scale  # one pixel in face-local units
+        ul, vl = _pixel_grid(_LOW_RES)
+        self.x_lo = (cos * (ul - cx) + sin * (vl - cy)) / scale
+        self.y_lo = (-sin * (ul - cx) + cos * (vl - cy)) / scale
+
+    def region(self, x0: float, y0: float, radius: float) -> _Canvas:
+        """A window of the canvas around face-local point (x0, y0): small parts are drawn there.
+
+        The window shares the canvas pixels (numpy views), so drawing into it draws into the
+        face; it only saves the time of evaluating far-away pixels that a part cannot touch.
+        """
+        cx, cy, scale, cos, sin = self.pose
+        u = cx + scale * (cos * x0 - sin * y0)
+        v = cy + scale * (sin * x0 + cos * y0)
+        half = radius * scale * self.size / 2 + 2
+        col, row = (u + 1) * self.size / 2, (v + 1) * self.size / 2
+        rows = slice(max(int(row - half), 0), max(min(int(row + half) + 1, self.size), 0))
+        cols = slice(max(int(col - half), 0), max(min(int(col + half) + 1, self.size), 0))
+        sub = object.__new__(_Canvas)
+        sub.rng, sub.size, sub.px, sub.pose = self.rng, None, self.px, self.pose
+        sub.u, sub.v = self.u[rows, cols], self.v[rows, cols]
+        sub.x, sub.y = self.x[rows, cols], self.y[rows, cols]
+        sub.img = self.img[:, rows, cols]
+        return sub
+
+    def noise(self, cells: int, size: int | None = None) -> np.ndarray:
+        """Smooth value noise in [0, 1] with ``cells`` random values per side."""
+        return _resize_bilinear(
+            self.rng.random((cells, cells), dtype=np.float32), size or self.size
+        )
+
+    def upsample(self, coarse: np.ndarray) -> np.ndarray:
+        """Bilinear upsampling of a coarse (LOW_RES, LOW_RES) field to the canvas size."""
+        return _resize_bilinear(coarse.astype(np.float32, copy=False), self.size)
+
+    def blend(self, alpha: np.ndarray, colour) -> None:
+        """Alpha-blend a colour (RGB triple or (3, H, W) array) onto the canvas."""
+        colour = np.asarray(colour, dtype=np.float32)
+        if colour.ndim == 1:
+            colour = colour.reshape(3, 1, 1)
+        self.img += alpha[None] * (colour - self.img)
+
+    def shade(self, alpha: np.ndarray, factor: np.ndarray | float) -> None:
+        """Multiply the canvas by ``factor`` where ``alpha`` is 1 (shadows and highlights)."""
+        self.img *= (1 + alpha * (np.asarray(factor, dtype=np.float32) - 1))[None]
+
+    def ellipse(self, x0, y0, a, b, x=None, y=None) -> tuple[np.ndarray, np.ndarray]:
+        """Soft mask of an ellipse and its normalised radius (1 on the border)."""
+        x = self.x if x is None else x
+        y = self.y if y is None else y
+        d = np.sqrt(((x - x0) / a) ** 2 + ((y - y0) / b) ** 2)
+        return self.edge((1 - d) * min(a, b)), d
+
+    def edge(self, signed_dist: np.ndarray) -> np.ndarray:
+        """Turn a signed distance (positive inside) into a mask anti-aliased over one pixel."""
+        return np.clip(signed_dist / self.px + 0.5, 0.0, 1.0)
+
+
+def _jitter(rng, colour, amount):
+    return np.clip(colour * (1 + rng.uniform(-amount, amount, 3)), 0, 1).astype(np.float32)
+
+
+def _draw_background(c: _Canvas) -> None:
+    rng = c.rng
+    base = rng.random(3).astype(np.float32) * 0.8 + 0.1
+    other = np.clip(base + rng.uniform(-0.35, 0.35, 3), 0, 1).astype(np.float32)
+    angle = float(rng.uniform(0, 2 * np.pi))
+    t = np.clip(0.5 + 0.5 * (np.cos(angle) * c.u + np.sin(angle) * c.v), 0, 1)
+    blobs = c.noise(int(rng.integers(3, 7)))
+    t = np.clip(0.7 * t + 0.6 * (blobs - 0.5) * float(rng.uniform(0, 1)), 0, 1)
+    base, other = base.reshape(3, 1, 1), other.reshape(3, 1, 1)
+    c.img[:] = base + t[None] * (other - base)
+    if rng.random() < 0.4:  # textured wall or fabric behind the person
+        freq = float(rng.uniform(20, 60))
+        stripes = 0.5 + 0.5 * np.sin(freq * (c.u * np.cos(angle) - c.v * np.sin(angle)))
+        c.img *= (1 - 0.08 * stripes)[None]
+
+
+def _draw_shoulders(c: _Canvas, p: dict) -> None:
+    rng = c.rng
+    cloth = rng.random(3).astype(np.float32) * 0.85 + 0.05
+    shoulders, _ = c.ellipse(0.0, 1.45, 0.95, 0.62)
+    c.blend(shoulders, cloth)
+    if rng.random() < 0.5:  # striped or knitted clothes: more fine texture
+        freq = float(rng.uniform(25, 70))
+        c.shade(shoulders, 1 - 0.15 * (np.sin(freq * c.y + 3 * np.sin(6 * c.x)) > 0.3))
+    collar, _ = c.ellipse(0.0, 0.88, 0.26, 0.14)
+    c.blend(collar * shoulders, np.clip(cloth * 0.7, 0, 1))
+    neck = c.edge(np.minimum(0.2 * p["face_w"] / 0.55 - np.abs(c.x), 1.05 - c.y)) * c.edge(
+        c.y - 0.3
+    )
+    c.blend(neck, p["skin"] * 0.82)
+
+
+def _hair_texture(c: _Canvas, p: dict) -> np.ndarray:
+    """Per-pixel hair colour: strands radiating from the crown, with waves and highlights."""
+    rng = c.rng
+    # The strand direction and waviness vary slowly: compute them on a coarse grid, upsample,
+    # and evaluate only the fast oscillation (the strands themselves) at full resolution.
+    hx, hy = p["parting"], -1.1
+    ang = np.arctan2(c.x_lo - hx, c.y_lo - hy)
+    r = np.sqrt((c.x_lo - hx) ** 2 + (c.y_lo - hy) ** 2)
+    warp = (c.noise(6, c.x_lo.shape[0]) - 0.5) * p["curl"]
+    phase1 = c.upsample(ang * p["strand_freq"] + warp * 6 + 0.8 * np.sin(r * 9))
+    phase2 = c.upsample(ang * (p["strand_freq"] * 1.73) + warp * 9)
+    sheen = c.upsample(0.5 + 0.5 * np.sin(r * 5.5 + float(rng.uniform(0, 6))))  # broad light band
+    fine = 0.5 + 0.3 * np.sin(phase1) + 0.2 * np.sin(phase2)
+    level = 0.62 + 0.55 * fine**2 + 0.25 * sheen * p["sheen"]
+    return np.clip(p["hair"] * level[None] + 0.04 * (fine[None] - 0.5), 0, 1)
+
+
+def _draw_back_hair(c: _Canvas, p: dict, hair_rgb: np.ndarray) -> None:
+    style = p["hair_style"]
+    if style == 0:
+        return
+    fw, fh = p["face_w"], p["face_h"]
+    top, _ = c.ellipse(0.0, -0.12, fw * 1.2, fh * 1.05)
+    mask = top
+    if style >= 2:  # long hair falling behind the shoulders
+        length = p["hair_length"]
+        drop = c.edge(
+            np.minimum(fw * 1.18 - np.abs(c.x) + 0.05 * np.sin(c.y * 14), length - c.y)
+        ) * (c.y > -0.2)
+        mask = np.maximum(mask, drop)
+    c.blend(mask, hair_rgb * 0.8)
+
+
+def _draw_ears(c: _Canvas, p: dict) -> None:
+    fw = p["face_w"]
+    for side in (-1, 1):
+        size = 1 - 0.5 * max(0.0, side * p["yaw"]) / 0.25
+        ex = side * fw * 0.97 + p["yaw"] * 0.1
+        w = c.region(ex, 0.02, 0.16)
+        ear, _ = w.ellipse(ex, 0.02, 0.075 * size + 0.01, 0.13)
+        w.blend(ear, p["skin"] * 0.88)
+        inner, _ = w.ellipse(ex + side * 0.01, 0.03, 0.035 * size + 0.005, 0.08)
+        w.shade(inner * ear, 0.78)
+
+
+def _face_mask(c: _Canvas, p: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    fw, fh = p["face_w"], p["face_h"]
+    ty = np.clip(c.y / fh, 0, 1)
+    half_w = fw * (1 - p["jaw"] * ty**2)  # narrower towards the chin
+    nx = (c.x - p["yaw"] * 0.05) / half_w
+    ny = c.y / fh
+    d = np.sqrt(nx**2 + ny**2)
+    return c.edge((1 - d) * fw), nx, ny
+
+
+def _draw_face(c: _Canvas, p: dict) -> np.ndarray:
+    rng = c.rng
+    mask, nx, ny = _face_mask(c, p)
+    nz = np.sqrt(np.clip(1 - nx**2 - ny**2, 0, 1))
+    lx, ly, lz = p["light"]
+    lambert = np.clip(nx * lx + ny * ly + nz * lz, 0, 1)
+    shading = 0.55 + 0.5 * lambert
+    # Skin: blotches (mid frequency) and pores (the finest scale, gone at 16x16).
+    blotch = (c.noise(12) - 0.5) * 0.08
+    pores = (rng.random((c.size, c.size), dtype=np.float32) - 0.5) * p["pores"]
+    skin = p["skin"] * (shading + blotch + pores)[None]
+    cheeks = np.exp(-(((np.abs(c.x) - 0.26) / 0.1) ** 2 + ((c.y - 0.2) / 0.09) ** 2))
+    skin = skin + cheeks[None] * p["blush"] * np.array([0.10, -0.03, -0.03], np.float32).reshape(
+        3, 1, 1
+    )
+    c.blend(mask, np.clip(skin, 0, 1))
+    if p["freckles"]:
+        spots = (rng.random((c.size, c.size), dtype=np.float32) < 0.04) * np.exp(
+            -((c.x / 0.35) ** 2 + ((c.y - 0.1) / 0.15) ** 2)
+        )
+        c.shade(spots * mask, 0.8)
+    return mask
+
+
+def _draw_beard(c: _Canvas, p: dict, face: np.ndarray) -> None:
+    if not p["beard"]:
+        return
+    rng = c.rng
+    my = p["mouth_y"]
+    region = face * c.edge(c.y - (my - 0.12)) * c.edge(0.2 - np.abs(c.x) + (c.y - my) * 1.2)
+    region = np.maximum(region * (c.y > my - 0.15), 0)
+    mustache = np.exp(-((c.x / 0.15) ** 4 + ((c.y - (my - 0.06)) / 0.03) ** 2))
+    jaw = face * c.edge(c.y - (my - 0.05) - 0.25 * (c.x / p["face_w"]) ** 2 * -1)
+    area = np.clip(np.maximum(np.maximum(region, mustache * face), jaw * (c.y > 0.25)), 0, 1)
+    stubble = rng.random((c.size, c.size), dtype=np.float32) < p["beard_density"]
+    c.blend(area * stubble * 0.9, p["hair"] * 0.9)
+    c.shade(area, 1 - 0.25 * p["beard_density"])
+
+
+def _draw_nose(c: _Canvas, p: dict) -> None:
+    nx0 = p["yaw"] * 0.18
+    ny0 = p["nose_y"]
+    c = c.region(nx0, ny0 / 2, ny0 / 2 + 0.2)
+    side = -1 if p["light"][0] > 0 else 1  # the shadow falls on the side away from the light
+    bridge = (
+        np.exp(-(((c.x - nx0 - side * 0.05) / 0.025) ** 2)) * c.edge(c.y + 0.02) * c.edge(ny0 - c.y)
+    )
+    c.shade(bridge, 0.88)
+    tip = np.exp(-(((c.x - nx0) / 0.045) ** 2 + ((c.y - ny0 + 0.02) / 0.035) ** 2))
+    c.shade(tip, 1.1)
+    under = np.exp(-(((c.x - nx0) / 0.08) ** 2 + ((c.y - ny0 - 0.035) / 0.02) ** 2))
+    c.shade(under, 0.8)
+    for s in (-1, 1):
+        nostril, _ = c.ellipse(nx0 + s * p["nose_w"], ny0 + 0.02, 0.022, 0.012)
+        c.blend(nostril * 0.85, p["skin"] * 0.35)
+
+
+def _draw_mouth(c: _Canvas, p: dict) -> None:
+    mx, my, mw = p["yaw"] * 0.12, p["mouth_y"], p["mouth_w"]
+    c = c.region(mx, my + 0.02, mw + 0.06)
+    t = (c.x - mx) / mw
+    f = np.clip(1 - t**2, 0, 1)
+    mid = my - p["smile"] * 0.035 * (t**2 - 0.3)  # corners rise when smiling
+    gap = p["open"] * np.sqrt(f)
+    upper = c.edge(
+        np.minimum(mid - gap - (c.y - 0.0), (c.y - (mid - gap - p["lip_h"] * np.sqrt(f) * 0.8)))
+    ) * (f > 0)
+    lower = c.edge(np.minimum(c.y - (mid + gap), (mid + gap + p["lip_h"] * np.sqrt(f)) - c.y)) * (
+        f > 0
+    )
+    lips = np.clip(p["skin"] * 0.75 + p["lip_tint"], 0, 1)
+    c.blend(upper, lips * 0.85)
+    c.blend(lower, lips)
+    lip_lines = 0.5 + 0.5 * np.sin(c.x * 180)  # vertical lip wrinkles, pixel scale
+    c.shade((upper + lower) * 0.6, 1 - 0.12 * lip_lines)
+    if p["open"] > 0.004:
+        inside = c.edge(np.minimum(c.y - (mid - gap), (mid + gap) - c.y)) * (f > 0.05)
+        c.blend(inside, [0.25, 0.06, 0.07])
+        teeth = inside * c.edge(mid - gap * 0.1 - c.y)
+        tooth_gaps = 1 - 0.3 * (np.abs(np.sin((c.x - mx) * 55)) < 0.15)
+        c.blend(teeth, np.array([0.93, 0.9, 0.84], np.float32).reshape(3, 1, 1) * tooth_gaps[None])
+    line = c.edge(c.px * 0.9 - np.abs(c.y - mid)) * (f > 0)
+    c.blend(line * 0.8, lips * 0.35)
+    shadow = np.exp(
+        -(((c.x - mx) / (mw * 0.5)) ** 2 + ((c.y - mid - gap - p["lip_h"] - 0.03) / 0.02) ** 2)
+    )
+    c.shade(shadow, 0.88)
+
+
+def _draw_eye(c: _Canvas, p: dict, side: int) -> None:
+    ex = side * p["eye_dx"] + p["yaw"] * 0.15
+    ey, ew, eh = p["eye_y"], p["eye_w"], p["eye_h"]
+    c = c.region(ex, ey - eh, ew * 2.2)
+    t = (c.x - ex) / ew
+    f = 1 - t**2
+    top = ey - eh * f
+    bottom = ey + 0.65 * eh * f
+    # socket shadow and lid crease
+    socket = np.exp(-(((c.x - ex) / (ew * 1.1)) ** 2 + ((c.y - ey + eh * 0.8) / (eh * 2.2)) ** 2))
+    c.shade(socket, 0.9)
+    crease = c.edge(c.px - np.abs(c.y - (top - eh * 0.55))) * (f > 0.15)
+    c.shade(crease, 0.85)
+    eye = c.edge(np.minimum(c.y - top, bottom - c.y) * 0.999) * (f > 0)
+    c.blend(eye, np.array([0.93, 0.91, 0.88], np.float32) * 0.95)
+    ix, iy = ex + p["gaze"][0] * ew * 0.4, ey + p["gaze"][1] * eh * 0.3
+    ri = p["iris_r"]
+    iris_d = np.sqrt((c.x - ix) ** 2 + (c.y - iy) ** 2)
+    iris_mask = c.edge(ri - iris_d) * eye
+    ang = np.arctan2(c.y - iy, c.x - ix)
+    fibres = 0.85 + 0.3 * (0.5 + 0.5 * np.sin(ang * 23 + 2 * np.sin(ang * 7)))
+    ring = 1 - 0.35 * np.clip((iris_d / ri - 0.75) / 0.25, 0, 1)  # darker limbal ring
+    c.blend(iris_mask, np.clip(p["iris"] * (fibres * ring)[None], 0, 1))
+    pupil = c.edge(ri * p["pupil"] - iris_d) * eye
+    c.blend(pupil, [0.03, 0.03, 0.03])
+    hl = (
+        c.edge(ri * 0.22 - np.sqrt((c.x - ix - ri * 0.35) ** 2 + (c.y - iy + ri * 0.35) ** 2)) * eye
+    )
+    c.blend(hl, [0.98, 0.98, 0.98])
+    # upper lid line and lashes: one or two pixels wide, lost entirely at 16x16
+    lid = c.edge(c.px * 1.1 - np.abs(c.y - top)) * (f > -0.05)
+    c.blend(lid, [0.08, 0.05, 0.04])
+    above = top - c.y
+    lash_zone = (above > 0) * (above < p["lash_len"] * np.clip(f + 0.3, 0, 1)) * (f > -0.1)
+    lashes = (
+        np.sin((c.x - ex) * 260 + above * 80 * side * np.sign(c.x - ex + 1e-6)) > 0.2
+    ) * lash_zone
+    c.blend(lashes * 0.85, [0.06, 0.04, 0.03])
+    low = c.edge(c.px * 0.6 - np.abs(c.y - bottom)) * (f > 0)
+    c.shade(low, 0.82)
+
+
+def _draw_brow(c: _Canvas, p: dict, side: int) -> None:
+    bx = side * p["eye_dx"] + p["yaw"] * 0.15
+    by = p["eye_y"] - p["brow_gap"]
+    bw = p["eye_w"] * 1.35
+    c = c.region(bx, by, bw + 0.08)
+    t = (c.x - bx) / bw
+    tilt = side * p["brow_tilt"] * t
+    centre = by - 0.035 * (1 - t**2) + tilt
+    thick = p["brow_thick"] * (1 - 0.55 * np.clip(side * t, 0, 1))
+    mask = c.edge(np.minimum(thick - np.abs(c.y - centre), (1 - np.abs(t)) * bw))
+    hairs = 0.5 + 0.5 * np.sin((c.x - bx) * 200 * side - (c.y - centre) * 120)
+    colour = np.clip(p["brow_colour"] * (0.7 + 0.6 * hairs)[None], 0, 1)
+    c.blend(mask * 0.95, colour)
+
+
+def _draw_front_hair(c: _Canvas, p: dict, hair_rgb: np.ndarray) -> None:
+    fw, fh = p["face_w"], p["face_h"]
+    head, _ = c.ellipse(0.0, -0.1, fw * 1.1, fh * 1.02)
+    x = c.x - p["parting"]
+    line = p["hairline"] + p["fringe_curve"] * x**2 + 0.015 * np.sin(c.x * p["fringe_wave"])
+    if p["fringe"]:  # bangs: the hair comes down over the forehead, with a ragged edge
+        line = line + p["fringe"] + 0.02 * np.abs(np.sin(c.x * 40))
+    cap = head * c.edge(line - c.y)
+    sides = (
+        head * c.edge(np.abs(c.x) - fw * 0.88) * c.edge(0.05 - c.y) if p["hair_style"] > 0 else 0
+    )
+    mask = np.maximum(cap, sides)
+    c.blend(mask, hair_rgb)
+
+
+def _draw_glasses(c: _Canvas, p: dict) -> None:
+    if not p["glasses"]:
+        return
+    rng = c.rng
+    frame = (
+        np.array([0.05, 0.05, 0.06], np.float32)
+        if rng.random() < 0.6
+        else rng.random(3).astype(np.float32) * 0.6
+    )
+    r = p["glasses_r"]
+    thick = p["glasses_thick"]
+    c = c.region(p["yaw"] * 0.15, p["eye_y"], p["eye_dx"] + r * 1.2 + 0.05)
+    for side in (-1, 1):
+        gx = side * p["eye_dx"] + p["yaw"] * 0.15
+        _, d = c.ellipse(gx, p["eye_y"] + 0.01, r * 1.15, r)
+        lens = c.edge((1 - d) * r)
+        c.shade(lens, p["lens_tint"])
+        rim = c.edge(thick - np.abs(d - 1) * r)
+        c.blend(rim, frame)
+        glint = np.exp(
+            -(((c.x - gx + r * 0.4) / 0.02) ** 2 + ((c.y - p["eye_y"] + r * 0.5) / 0.06) ** 2)
+        )
+        c.blend(glint * lens * 0.4, [1, 1, 1])
+    bridge = c.edge(
+        np.minimum(
+            thick - np.abs(c.y - p["eye_y"] + r * 0.3),
+            p["eye_dx"] - r * 1.1 - np.abs(c.x - p["yaw"] * 0.15),
+        )
+    )
+    c.blend(bridge, frame)
+
+
+def _sample_params(rng: np.random.Generator) -> dict:
+    """All the random choices that define one face (Python floats: numpy float64 scalars would
+    silently promote every float32 image operation to float64)."""
+
+    draws = iter(rng.random(64).tolist())  # one call instead of sixty: faster
+
+    def uniform(lo, hi):
+        return lo + (hi - lo) * next(draws)
+
+    skin_t = uniform(0, len(SKIN_TONES) - 1)
+    lo = int(skin_t)
+    skin = SKIN_TONES[lo] + (skin_t - lo) * (
+        SKIN_TONES[min(lo + 1, len(SKIN_TONES) - 1)] - SKIN_TONES[lo]
+    )
+    hair = _jitter(rng, HAIR_COLOURS[rng.integers(len(HAIR_COLOURS))], 0.15)
+    light = np.array([uniform(-0.6, 0.6), uniform(-0.5, 0.2), 1.0])
+    light = tuple(float(v) for v in light / np.linalg.norm(light))
+    face_w = uniform(0.47, 0.6)
+    beard = bool(rng.random() < 0.18)
+    smile = uniform(-0.3, 1.0)
+    params = {
+        "skin": _jitter(rng, skin, 0.05),
+        "hair": hair,
+        "brow_colour": np.clip(hair * 0.8 + 0.02, 0, 1),
+        "iris": _jitter(rng, IRIS_COLOURS[rng.integers(len(IRIS_COLOURS))], 0.12),
+        "light": light,
+        "face_w": face_w,
+        "face_h": face_w * uniform(1.25, 1.45),
+        "jaw": uniform(0.15, 0.45),
+        "yaw": uniform(-0.2, 0.2),
+        "pores": uniform(0.04, 0.12),
+        "blush": uniform(0, 1),
+        "freckles": bool(rng.random() < 0.15),
+        "hair_style": int(rng.choice(4, p=[0.12, 0.38, 0.35, 0.15])),
+        "hair_length": uniform(0.4, 1.1),
+        "hairline": uniform(-0.6, -0.45),
+        "fringe": uniform(0.08, 0.25) if rng.random() < 0.3 else 0.0,
+        "fringe_curve": uniform(0.2, 0.8),
+        "fringe_wave": uniform(10, 30),
+        "parting": uniform(-0.25, 0.25),
+        "curl": uniform(0.2, 2.0),
+        "strand_freq": uniform(70, 140),
+        "sheen": uniform(0.2, 1.0),
+        "eye_dx": face_w * uniform(0.36, 0.44),
+        "eye_y": uniform(-0.1, 0.0),
+        "eye_w": uniform(0.085, 0.11),
+        "eye_h": uniform(0.03, 0.05) * (1 - 0.3 * max(smile, 0)),
+        "iris_r": uniform(0.036, 0.046),
+        "pupil": uniform(0.3, 0.5),
+        "gaze": (uniform(-1, 1), uniform(-1, 1)),
+        "lash_len": uniform(0.015, 0.035),
+        "brow_gap": uniform(0.08, 0.13),
+        "brow_tilt": uniform(-0.03, 0.05),
+        "brow_thick": uniform(0.012, 0.025),
+        "nose_y": uniform(0.16, 0.24),
+        "nose_w": uniform(0.03, 0.045),
+        "mouth_y": uniform(0.38, 0.46),
+        "mouth_w": uniform(0.13, 0.19),
+        "smile": smile,
+        "open": uniform(0, 0.03) if rng.random() < 0.35 else 0.0,
+        "lip_h": uniform(0.018, 0.032),
+        "lip_tint": np.array([float(rng.uniform(0.05, 0.25)), -0.05, -0.02], np.float32),
+        "beard": beard,
+        "beard_density": uniform(0.25, 0.7),
+        "glasses": bool(rng.random() < 0.2),
+        "glasses_r": uniform(0.1, 0.14),
+        "glasses_thick": uniform(0.006, 0.014),
+        "lens_tint": uniform(0.75, 1.0),
+    }
+    for key in ("skin", "hair", "brow_colour", "iris", "lip_tint"):
+        params[key] = params[key].astype(np.float32).reshape(3, 1, 1)
+    return params
+
+
+def render_face(rng: np.random.Generator, size: int = IMAGE_SIZE) -> np.ndarray:
+    """Draw one face; returns an (size, size, 3) uint8 array. All randomness comes from ``rng``."""
+    c = _Canvas(rng, size)
+    p = _sample_params(rng)
+    c.set_pose(
+        cx=float(rng.uniform(-0.06, 0.06)),
+        cy=float(rng.uniform(0.0, 0.1)),
+        scale=float(rng.uniform(0.85, 1.05)),
+        angle=float(rng.uniform(-0.2, 0.2)),
+    )
+    _draw_background(c)
+    _draw_shoulders(c, p)
+    hair_rgb = _hair_texture(c, p)
+    _draw_back_hair(c, p, hair_rgb)
+    _draw_ears(c, p)
+    face = _draw_face(c, p)
+    _draw_beard(c, p, face)
+    _draw_nose(c, p)
+    _draw_mouth(c, p)
+    for side in (-1, 1):
+        _draw_eye(c, p, side)
+        _draw_brow(c, p, side)
+    _draw_front_hair(c, p, hair_rgb)
+    _draw_glasses(c, p)
+    # global light fall-off and a little sensor noise
+    vignette = 1 - 0.15 * (c.u**2 + c.v**2) * float(rng.uniform(0, 1))
+    c.img *= vignette[None]
+    c.img += rng.standard_normal(c.img.shape, dtype=np.float32) * 0.006
+    return (np.clip(c.img, 0, 1) * 255 + 0.5).astype(np.uint8).transpose(1, 2, 0)
+
+
+def face_rng(seed: int, split: str, index: int) -> np.random.Generator:
+    """The generator of one face: independent streams for every (seed, split, index)."""
+    return np.random.default_rng(np.random.SeedSequence([seed, _SPLIT_CODES[split], index]))
+
+
+class SynthFaces(Dataset):
+    """The built-in procedural face dataset: 18,000 train / 200 val / 1,000 test faces of 128x128.
+
+    Items are dicts ``{"lr": (3,16,16), "input": (3,128,128), "hr": (3,128,128), "name": str}``,
+    float32 in [0, 1], like every dataset of :func:`aminet.data.build_dataset`. Faces are drawn
+    when asked for (about 2-4 ms each), so nothing is stored and the splits never overlap
+    (each split has its own seed stream).
+    """
+
+    def __init__(
+        self,
+        split: str = "train",
+        *,
+        size: int | None = None,
+        seed: int = 0,
+        augment: bool = False,
+        scale: int = 8,
+    ):
+        if split not in SPLIT_SIZES:
+            raise ValueError(f"unknown split {split!r}; expected one of {', '.join(SPLIT_SIZES)}")
+        n = SPLIT_SIZES[split] if size is None else int(size)
+        if n < 0:
+            raise ValueError(f"size must be >= 0, got {size}")
+        self.split, self.n, self.seed, self.augment, self.scale = (
+            split,
+            n,
+            int(seed),
+            augment,
+            scale,
+        )
+
+    def __len__(self) -> int:
+        return self.n
+
+    def image(self, index: int) -> np.ndarray:
+        """The HR face ``index`` as an (128, 128, 3) uint8 array."""
+        if not 0 <= index < self.n:
+            raise IndexError(
+                f"index {index} out of range for SynthFaces({self.split!r}) of size {self.n}"
+            )
+        return render_face(face_rng(self.seed, self.split, index))
+
+    def __getitem__(self, index: int) -> dict:
+        if index < 0:
+            index += self.n
+        hr = torch.from_numpy(self.image(index)).permute(2, 0, 1).float().div_(255.0)
+        if self.augment and torch.rand(()) < 0.5:  # torch's RNG: seeded per DataLoader worker
+            hr = hr.flip(-1)
+        lr, lr_up = degrade(hr, self.scale, quantize=True)
+        return {"lr": lr, "input": lr_up, "hr": hr, "name": f"synth_{self.split}_{index:05d}"}
