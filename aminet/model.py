@@ -111,7 +111,9 @@ class AMINet(nn.Module):
             skips.append(feat)
             feat = down(feat)
         feat = self.bottleneck(feat)
-        for up, fusion, decoder, skip in zip(self.ups, self.fusions, self.decoders, reversed(skips)):
+        for up, fusion, decoder, skip in zip(
+            self.ups, self.fusions, self.decoders, reversed(skips)
+        ):
             feat = decoder(fusion(skip, up(feat)))
         out = self.tail(feat) + padded
         return out[..., :h, :w]
@@ -121,10 +123,16 @@ class AMINet(nn.Module):
 # The registry: AMINet, AMINet-S and every ablation variant of Tables I-V, as configuration.
 # ---------------------------------------------------------------------------------------------
 _SKAF_ONLY = {
-    "aminet-skaf-bare": ({"use_conv5": False, "use_conv7": False, "use_avgpool": False, "use_maxpool": False}, "SKAF with neither conv nor pooling (Table V, row 1)"),
+    "aminet-skaf-bare": (
+        {"use_conv5": False, "use_conv7": False, "use_avgpool": False, "use_maxpool": False},
+        "SKAF with neither conv nor pooling (Table V, row 1)",
+    ),
     "aminet-skaf-no-conv5": ({"use_conv5": False}, "SKAF without the 5x5 conv (Table V)"),
     "aminet-skaf-no-conv7": ({"use_conv7": False}, "SKAF without the 7x7 conv (Table V)"),
-    "aminet-skaf-no-pool": ({"use_avgpool": False, "use_maxpool": False}, "SKAF without avg- and max-pooling (Table V)"),
+    "aminet-skaf-no-pool": (
+        {"use_avgpool": False, "use_maxpool": False},
+        "SKAF without avg- and max-pooling (Table V)",
+    ),
     "aminet-skaf-avgpool-only": ({"use_maxpool": False}, "SKAF with avg-pooling only (Table V)"),
     "aminet-skaf-maxpool-only": ({"use_avgpool": False}, "SKAF with max-pooling only (Table V)"),
 }
@@ -135,16 +143,56 @@ _VARIANTS = [
     ("aminet-s", "AMINet-S, the small model (C=20)", 8.2, "X", {"base_channels": 20}),
     ("aminet-no-sa", "LGFI without SA (Table I)", 12.3, "I", {"use_sa": False}),
     ("aminet-no-rdfe", "LGFI without RDFE (Table I)", 7.2, "I", {"use_rdfe": False}),
-    ("aminet-no-skaf", "LGFI without SKAF: SA and RDFE summed (Table I)", 8.21, "I", {"use_skaf": False}),
-    ("aminet-transformer", "every LGFI replaced by a serial Restormer block + FRM (Table II)", 11.32, "II",
-     {"block": "transformer"}),
-    ("aminet-ffn", "RDFE's multiscale part replaced by a gated FFN, FRM kept (Table III)", 12.11, "III",
-     {"local_branch": "ffn"}),
-    ("aminet-rdfe-dw3", "RDFE single path, 3x3 depthwise (Table IV)", None, "IV", {"rdfe_kernel_sizes": (3,)}),
-    ("aminet-rdfe-dw5", "RDFE single path, 5x5 depthwise (Table IV)", None, "IV", {"rdfe_kernel_sizes": (5,)}),
-    ("aminet-rdfe-dw7", "RDFE single path, 7x7 depthwise (Table IV)", None, "IV", {"rdfe_kernel_sizes": (7,)}),
+    (
+        "aminet-no-skaf",
+        "LGFI without SKAF: SA and RDFE summed (Table I)",
+        8.21,
+        "I",
+        {"use_skaf": False},
+    ),
+    (
+        "aminet-transformer",
+        "every LGFI replaced by a serial Restormer block + FRM (Table II)",
+        11.32,
+        "II",
+        {"block": "transformer"},
+    ),
+    (
+        "aminet-ffn",
+        "RDFE's multiscale part replaced by a gated FFN, FRM kept (Table III)",
+        12.11,
+        "III",
+        {"local_branch": "ffn"},
+    ),
+    (
+        "aminet-rdfe-dw3",
+        "RDFE single path, 3x3 depthwise (Table IV)",
+        None,
+        "IV",
+        {"rdfe_kernel_sizes": (3,)},
+    ),
+    (
+        "aminet-rdfe-dw5",
+        "RDFE single path, 5x5 depthwise (Table IV)",
+        None,
+        "IV",
+        {"rdfe_kernel_sizes": (5,)},
+    ),
+    (
+        "aminet-rdfe-dw7",
+        "RDFE single path, 7x7 depthwise (Table IV)",
+        None,
+        "IV",
+        {"rdfe_kernel_sizes": (7,)},
+    ),
     ("aminet-no-au", "RDFE without the attention unit (Table IV)", None, "IV", {"use_au": False}),
-    ("aminet-no-frm", "RDFE without the feature refinement module (Table IV)", None, "IV", {"use_frm": False}),
+    (
+        "aminet-no-frm",
+        "RDFE without the feature refinement module (Table IV)",
+        None,
+        "IV",
+        {"use_frm": False},
+    ),
 ] + [(name, desc, None, "V", {"skaf_options": opts}) for name, (opts, desc) in _SKAF_ONLY.items()]
 
 for _name, _desc, _params, _table, _options in _VARIANTS:

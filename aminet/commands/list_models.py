@@ -12,7 +12,9 @@ def add_parser(sub) -> None:
         description="List every model name that --model accepts, with the paper table it reproduces.",
     )
     p.add_argument("--table", help="only the variants of one paper table, e.g. I, IV or V")
-    p.add_argument("--params", action="store_true", help="also build each model and count its parameters")
+    p.add_argument(
+        "--params", action="store_true", help="also build each model and count its parameters"
+    )
     p.add_argument("--json", action="store_true", help="print a JSON list instead of a table")
     p.set_defaults(func=run)
 
@@ -24,8 +26,12 @@ def run(args) -> int:
     rows = []
     for name in list_models(args.table):
         entry = get_model_entry(name)
-        row = {"name": name, "table": entry.table, "paper_params_m": entry.paper_params,
-               "description": entry.description}
+        row = {
+            "name": name,
+            "table": entry.table,
+            "paper_params_m": entry.paper_params,
+            "description": entry.description,
+        }
         if args.params:
             row["params"] = count_params(create_model(name))
         rows.append(row)
@@ -35,5 +41,7 @@ def run(args) -> int:
     for r in rows:
         extra = f"  {r['params'] / 1e6:6.2f}M" if args.params else ""
         paper = f"paper {r['paper_params_m']}M" if r["paper_params_m"] else ""
-        print(f"{r['name']:26s} {('Table ' + r['table']) if r['table'] else '':9s}{extra}  {r['description']} {paper}".rstrip())
+        print(
+            f"{r['name']:26s} {('Table ' + r['table']) if r['table'] else '':9s}{extra}  {r['description']} {paper}".rstrip()
+        )
     return 0

@@ -18,9 +18,20 @@ def add_parser(sub) -> None:
             "thop-style count of conv and linear layers only)."
         ),
     )
-    p.add_argument("--model", default="aminet", help="registered model name (see 'aminet list'); default: aminet")
-    p.add_argument("--size", type=int, default=128, help="input height and width in pixels (default 128)")
-    p.add_argument("--depth", type=int, default=3, help="how many levels of nested layers the table shows (default 3)")
+    p.add_argument(
+        "--model",
+        default="aminet",
+        help="registered model name (see 'aminet list'); default: aminet",
+    )
+    p.add_argument(
+        "--size", type=int, default=128, help="input height and width in pixels (default 128)"
+    )
+    p.add_argument(
+        "--depth",
+        type=int,
+        default=3,
+        help="how many levels of nested layers the table shows (default 3)",
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
     p.set_defaults(func=run)
 
@@ -50,6 +61,8 @@ def run(args) -> int:
     from torchinfo import summary
 
     print(summary(model, input_size=(1, 3, args.size, args.size), depth=args.depth, verbose=0))
-    print(f"\n{args.model}: {params / 1e6:.2f}M parameters, {macs / 1e9:.2f}G MACs at {args.size}x{args.size} "
-          "(torch FLOP counter, matmuls included)")
+    print(
+        f"\n{args.model}: {params / 1e6:.2f}M parameters, {macs / 1e9:.2f}G MACs at {args.size}x{args.size} "
+        "(torch FLOP counter, matmuls included)"
+    )
     return 0

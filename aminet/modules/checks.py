@@ -8,7 +8,9 @@ import torch
 def check_feature(x: torch.Tensor, channels: int, module: str) -> None:
     """Raise ``ValueError`` unless ``x`` is a float tensor shaped (N, channels, H, W)."""
     if not isinstance(x, torch.Tensor):
-        raise ValueError(f"{module} expects a torch.Tensor of shape (N, {channels}, H, W), got {type(x).__name__}")
+        raise ValueError(
+            f"{module} expects a torch.Tensor of shape (N, {channels}, H, W), got {type(x).__name__}"
+        )
     if x.ndim != 4 or x.shape[1] != channels:
         raise ValueError(
             f"{module} expects input of shape (N, {channels}, H, W), got {tuple(x.shape)}"

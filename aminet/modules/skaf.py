@@ -62,7 +62,9 @@ class SKAF(nn.Module):
             descriptors.append(x3.mean(dim=1, keepdim=True))
         if self.use_maxpool:
             descriptors.append(x3.amax(dim=1, keepdim=True))
-        weights = torch.sigmoid(self.mix(torch.cat(descriptors, 1) if descriptors else x3))  # eq. 13
+        weights = torch.sigmoid(
+            self.mix(torch.cat(descriptors, 1) if descriptors else x3)
+        )  # eq. 13
         return weights[:, :1], weights[:, 1:]  # eq. 14
 
     def extra_repr(self) -> str:
