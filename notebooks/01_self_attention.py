@@ -52,7 +52,9 @@ from aminet.course.explorer import sample_faces
 from aminet.modules import SelfAttention
 
 torch.manual_seed(0)
-print(f"aminet {aminet.__version__} | torch {torch.__version__} | device {device()} | preset {preset()}")
+print(
+    f"aminet {aminet.__version__} | torch {torch.__version__} | device {device()} | preset {preset()}"
+)
 print("The module notebooks use small tensors, so they run on the CPU.")
 
 # %% [markdown]
@@ -117,6 +119,7 @@ assert q.shape == k.shape == v.shape == x.shape
 # With h heads, each head attends among its own C/h channels. Reshape (N, C, H, W) into
 # (N, h, C/h, H*W): every channel becomes one row of H*W pixel values.
 
+
 # %%
 def to_heads(x, num_heads):
     """(N, C, H, W) -> (N, num_heads, C // num_heads, H * W)."""
@@ -138,6 +141,7 @@ assert qh.shape == (1, 2, 4, SIZE * SIZE)
 # Scale every row of q and k to unit length (`F.normalize` along the pixel axis), take all
 # row-by-row dot products `q @ k.transpose(-2, -1)`, multiply by the per-head `temperature`, and
 # turn each row into probabilities with a softmax over the *last* axis (the keys).
+
 
 # %%
 def attention_map(q, k, temperature):
@@ -173,6 +177,7 @@ plt.show()
 # Put it together: qkv and depthwise conv, heads, attention map, `attn @ v`, reshape back to
 # (N, C, H, W), final 1x1 projection `sa.project`.
 
+
 # %%
 def sa_forward(x, sa):
     """SelfAttention.forward written out with the module's layers."""
@@ -201,7 +206,9 @@ for side in (16, 32, 64):
     qq, kk = (to_heads(t, 1) for t in sa.qkv_dwconv(sa.qkv(feats)).chunk(3, dim=1)[:2])
     literal = (qq @ kk.transpose(-2, -1)) / qq.shape[-1] ** 0.5
     cosine = F.normalize(qq, dim=-1) @ F.normalize(kk, dim=-1).transpose(-2, -1)
-    print(f"{side:3d} px: literal logits std {literal.std().item():7.3f} | cosine logits std {cosine.std().item():.3f}")
+    print(
+        f"{side:3d} px: literal logits std {literal.std().item():7.3f} | cosine logits std {cosine.std().item():.3f}"
+    )
     assert cosine.abs().max() <= 1 + 1e-5
 
 # %% [markdown]
@@ -231,9 +238,11 @@ for side in sides:
         ms = (time.perf_counter() - start) / 3 * 1e3
     pixel_attention = 2 * (side * side) ** 2 * 32  # QK^T and attn V over pixels
     rows.append((side, macs, ms, pixel_attention))
-    print(f"{side:3d}x{side:<3d} SA: {macs / 1e6:8.2f} M MACs, {ms:6.2f} ms | pixel attention would need {pixel_attention / 1e6:10.1f} M MACs")
+    print(
+        f"{side:3d}x{side:<3d} SA: {macs / 1e6:8.2f} M MACs, {ms:6.2f} ms | pixel attention would need {pixel_attention / 1e6:10.1f} M MACs"
+    )
 
-for (s1, m1, _, _), (s2, m2, _, _) in zip(rows, rows[1:]):
+for (_, m1, _, _), (_, m2, _, _) in zip(rows, rows[1:]):
     assert 3.9 < m2 / m1 < 4.1, "4x the pixels should cost 4x the MACs"
 
 # %%

@@ -50,7 +50,9 @@ from aminet.course.explorer import sample_faces
 from aminet.modules import RDFE
 
 torch.manual_seed(0)
-print(f"aminet {aminet.__version__} | torch {torch.__version__} | device {device()} | preset {preset()}")
+print(
+    f"aminet {aminet.__version__} | torch {torch.__version__} | device {device()} | preset {preset()}"
+)
 print("The module notebooks use small tensors, so they run on the CPU.")
 
 # %% [markdown]
@@ -89,6 +91,7 @@ assert x.shape == (1, C, SIZE, SIZE)
 # Build an `nn.Conv2d` that gives each of the `channels` channels its own k x k filter
 # (`groups=channels`) and keeps H and W unchanged (padding k // 2).
 
+
 # %%
 def depthwise_conv(channels, kernel_size):
     """A depthwise kernel_size x kernel_size convolution with 'same' padding."""
@@ -114,7 +117,9 @@ for ax, k in zip(axes, (3, 5, 7)):
     with torch.no_grad():
         response = conv(impulse) - conv.bias.view(1, -1, 1, 1)
     footprint = (response[0, 0].abs() > 0).sum(dim=0).max().item()
-    print(f"{k}x{k}: depthwise {count_params(conv):5d} params vs dense {count_params(dense):5d}; sees {footprint} pixels across")
+    print(
+        f"{k}x{k}: depthwise {count_params(conv):5d} params vs dense {count_params(dense):5d}; sees {footprint} pixels across"
+    )
     assert footprint == k
     assert count_params(conv) == k * k * C + C
     ax.imshow(response[0, 0], cmap="coolwarm")
@@ -148,6 +153,7 @@ plt.show()
 # Average-pool the concatenated branches (N, kC, H, W) to one number per channel, squeeze (1x1
 # conv), ReLU, excite (1x1 conv) back to kC numbers, reshape to (N, k, C, 1, 1) and take a softmax
 # over the branch axis (dim=1): for every channel the k branches share a weight of 1.
+
 
 # %%
 def au_weights(concat, squeeze, excite, branches):
@@ -188,6 +194,7 @@ plt.show()
 # `i` by `w[:, i]`, `rdfe.refine`, `rdfe.fuse` on the concatenation, **add the input** (eq. 9), and
 # finish with `rdfe.frm`.
 
+
 # %%
 def rdfe_forward(x, rdfe):
     """RDFE.forward written out with the module's layers."""
@@ -214,10 +221,19 @@ assert torch.allclose(ours, theirs, atol=1e-5)
 with torch.no_grad():
     feats = [F.gelu(conv(x)) for conv in rdfe.extract]
     w = rdfe.au(torch.cat(feats, dim=1))
-    f2 = rdfe.fuse(torch.cat([conv(f * w[:, i]) for i, (conv, f) in enumerate(zip(rdfe.refine, feats))], 1)) + x
+    f2 = (
+        rdfe.fuse(
+            torch.cat([conv(f * w[:, i]) for i, (conv, f) in enumerate(zip(rdfe.refine, feats))], 1)
+        )
+        + x
+    )
     y = rdfe.frm.body(f2)
     hourglass_map = rdfe.frm.hourglass(y)
-print("hourglass map:", tuple(hourglass_map.shape), f"values in [{hourglass_map.min():.3f}, {hourglass_map.max():.3f}]")
+print(
+    "hourglass map:",
+    tuple(hourglass_map.shape),
+    f"values in [{hourglass_map.min():.3f}, {hourglass_map.max():.3f}]",
+)
 assert hourglass_map.shape == (1, 1, SIZE, SIZE)
 assert 0 < hourglass_map.min() and hourglass_map.max() < 1
 

@@ -57,6 +57,10 @@ NOTEBOOK_METADATA = {
     "language_info": {"name": "python"},
 }
 
+# Cell metadata that survives a release: tags (nbval / nbgrader markers) and Jupytext's blank-line
+# count, which keeps two blank lines after a function cell so the .py files stay ruff-formatted.
+KEPT_CELL_METADATA = ("tags", "lines_to_next_cell")
+
 _BADGE_LINE = re.compile(r"^\[!\[Open In Colab\]\(.*$")
 _REPO_URL_LINE = re.compile(r'^(\s*REPO_URL\s*=\s*)"[^"]*"(.*)$')
 
@@ -119,8 +123,7 @@ def canonical(nb: nbformat.NotebookNode, notebook_path: str) -> nbformat.Noteboo
     cells = []
     for i, cell in enumerate(nb.cells):
         source = sync_links(cell.source, notebook_path, cell.cell_type)
-        tags = list(cell.metadata.get("tags", []))
-        metadata = {"tags": tags} if tags else {}
+        metadata = {k: cell.metadata[k] for k in KEPT_CELL_METADATA if k in cell.metadata}
         if cell.cell_type == "code":
             new = nbformat.v4.new_code_cell(source, metadata=metadata)
         elif cell.cell_type == "markdown":

@@ -1,0 +1,211 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     notebook_metadata_filter: -jupytext.text_representation.jupytext_version
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 03 · Choosing per pixel: SKAF
+#
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/aminet-course/aminet/blob/main/solutions/03_skaf.ipynb)
+#
+# **Goals.** After this notebook you can
+# 1. compute SKAF's channel-pooled descriptor (average and max along the channels),
+# 2. write SKAF's forward pass (paper eqs. 11-14) and show its two selection maps as heat maps,
+# 3. say why the maps use a sigmoid, not a softmax, and what each part costs.
+#
+# The modules are untrained: the maps show the mechanism, not learned choices.
+
+# %% [markdown]
+# ## Setup
+# On Colab the next cell installs the course package; elsewhere it does nothing.
+
+# %%
+import sys
+
+REPO_URL = "https://github.com/aminet-course/aminet"  # written by `aminet course release`
+if "google.colab" in sys.modules:  # Colab only: install the course package
+    import subprocess
+
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", f"git+{REPO_URL}"], check=True)
+
+# %%
+import matplotlib.pyplot as plt
+import torch
+
+import aminet
+from aminet.complexity import count_params
+from aminet.course import check, device, is_smoke, preset
+from aminet.course.explorer import sample_faces
+from aminet.modules import RDFE, SKAF, SelfAttention
+
+torch.manual_seed(0)
+print(
+    f"aminet {aminet.__version__} | torch {torch.__version__} | device {device()} | preset {preset()}"
+)
+print("The module notebooks use small tensors, so they run on the CPU.")
+
+# %% [markdown]
+# ## The idea
+#
+# LGFI has two opinions about every pixel: SA's global feature $g$ and RDFE's local feature $l$.
+# Rather than adding them blindly, SKAF (Selective Kernel Attention Fusion) computes, **for every
+# pixel**, how much of each to keep. It looks at the mix $X = g + l$ through two receptive fields,
+# summarises the channels by their average and maximum, and turns that into two maps:
+#
+# $$X_3 = [\mathrm{Conv}_{5\times5}(X),\ \mathrm{Conv}_{7\times7}(X)] \qquad \text{(eqs. 11-12)}$$
+# $$W = \sigma\big(\mathrm{Conv}_{7\times7}([\mathrm{avg}_c X_3,\ \max_c X_3])\big) \in (0,1)^{2\times H\times W} \qquad \text{(eq. 13)}$$
+# $$w_g, w_l = W_{[0]}, W_{[1]}, \qquad \text{fused} = g \cdot w_g + l \cdot w_l \qquad \text{(eq. 14)}$$
+#
+# Each map is one number per pixel, shared by all channels: a *spatial* selection.
+
+# %% [markdown]
+# ## Step 1: a global and a local feature of the same face
+
+# %%
+SIZE = 32 if is_smoke() else 64
+C = 8
+face = sample_faces(1, size=SIZE)[0]
+head = torch.nn.Conv2d(3, C, 3, padding=1)
+sa = SelfAttention(C, num_heads=2).eval()
+rdfe = RDFE(C, hourglass_depth=3, hourglass_channels=8).eval()
+with torch.no_grad():
+    x = head(face["hr"][None])
+    g, loc = sa(x), rdfe(x)
+print("global g:", tuple(g.shape), "| local l:", tuple(loc.shape))
+assert g.shape == loc.shape == x.shape
+
+fig, axes = plt.subplots(1, 3, figsize=(9, 3))
+for ax, img, title in zip(
+    axes,
+    (face["hr"].permute(1, 2, 0), g[0].abs().mean(0), loc[0].abs().mean(0)),
+    ("face", "|g| (SA)", "|l| (RDFE)"),
+):
+    ax.imshow(img, cmap="magma")
+    ax.set_title(title)
+    ax.axis("off")
+plt.show()
+
+
+# %% [markdown]
+# ## Exercise 1: pool along the channels
+# Eq. 13 summarises X3 (N, C, H, W) at every pixel by the mean and the max over its channels.
+# Return them stacked as (N, 2, H, W), **mean first**.
+
+
+# %%
+def channel_pool(x3):
+    """(N, C, H, W) -> (N, 2, H, W): [mean over channels, max over channels]."""
+    ### BEGIN SOLUTION
+    return torch.cat([x3.mean(dim=1, keepdim=True), x3.amax(dim=1, keepdim=True)], dim=1)
+    ### END SOLUTION
+
+
+# %%
+channel_pool = check("skaf.channel_pool", channel_pool)
+
+# %%
+skaf = SKAF(C).eval()
+with torch.no_grad():
+    x3 = torch.cat([conv(g + loc) for conv in skaf.convs], dim=1)
+    pooled = channel_pool(x3)
+print("X3:", tuple(x3.shape), "-> pooled:", tuple(pooled.shape))
+assert pooled.shape == (1, 2, SIZE, SIZE)
+assert (pooled[:, 1] >= pooled[:, 0]).all(), "the max is never below the mean"
+
+fig, axes = plt.subplots(1, 2, figsize=(6, 3))
+for ax, i, title in zip(axes, (0, 1), ("average over channels", "max over channels")):
+    ax.imshow(pooled[0, i], cmap="magma")
+    ax.set_title(title)
+    ax.axis("off")
+plt.show()
+
+
+# %% [markdown]
+# ## Exercise 2: SKAF from its layers (eqs. 11-14)
+# Concatenate the outputs of `skaf.convs` (the 5x5 and the 7x7), pool along the channels, apply
+# `skaf.mix` and a **sigmoid**, and return the two channels as two (N, 1, H, W) maps
+# (`weights[:, :1]`, `weights[:, 1:]`).
+
+
+# %%
+def skaf_forward(x, skaf):
+    """SKAF.forward written out: returns (w_global, w_local), each (N, 1, H, W) in (0, 1)."""
+    ### BEGIN SOLUTION
+    x3 = torch.cat([conv(x) for conv in skaf.convs], dim=1)
+    weights = torch.sigmoid(skaf.mix(channel_pool(x3)))
+    return weights[:, :1], weights[:, 1:]
+    ### END SOLUTION
+
+
+# %%
+skaf_forward = check("skaf.forward", skaf_forward)
+
+# %%
+with torch.no_grad():
+    w_g, w_l = skaf_forward(g + loc, skaf)
+    ref_g, ref_l = skaf(g + loc)
+assert torch.allclose(w_g, ref_g, atol=1e-6) and torch.allclose(w_l, ref_l, atol=1e-6)
+assert w_g.shape == w_l.shape == (1, 1, SIZE, SIZE)
+assert 0 < w_g.min() and w_g.max() < 1
+
+fig, axes = plt.subplots(1, 3, figsize=(10, 3))
+axes[0].imshow(face["hr"].permute(1, 2, 0))
+axes[0].set_title("face")
+for ax, m, title in zip(axes[1:], (w_g, w_l), ("w_g: keep of SA", "w_l: keep of RDFE")):
+    im = ax.imshow(m[0, 0], cmap="viridis")
+    ax.set_title(title)
+    fig.colorbar(im, ax=ax)
+for ax in axes:
+    ax.axis("off")
+plt.show()
+
+# %% [markdown]
+# ## Sigmoid, not softmax
+# The two maps are independent: a pixel may keep much of both features, or little of either. A
+# softmax would force $w_g + w_l = 1$. The sum below varies from pixel to pixel.
+
+# %%
+total = (w_g + w_l)[0, 0]
+print(
+    f"w_g + w_l ranges over [{total.min():.3f}, {total.max():.3f}] (a softmax would give exactly 1)"
+)
+assert not torch.allclose(total, torch.ones_like(total), atol=1e-3)
+
+with torch.no_grad():
+    fused = g * w_g + loc * w_l
+assert fused.shape == g.shape
+
+# %% [markdown]
+# ## What each part costs (Table V's switches)
+# `SKAF` takes switches for the ablations of the paper's Table V. The dense 5x5 and 7x7 convs hold
+# nearly all the parameters; the pooling and the mixing conv are almost free.
+
+# %%
+width = 26
+variants = {
+    "full SKAF": {},
+    "no 5x5 conv": {"use_conv5": False},
+    "no 7x7 conv": {"use_conv7": False},
+    "no pooling": {"use_avgpool": False, "use_maxpool": False},
+    "avg-pool only": {"use_maxpool": False},
+}
+counts = {name: count_params(SKAF(width, **opts)) for name, opts in variants.items()}
+for name, n in counts.items():
+    print(f"{name:14s} {n:7,d} parameters at C = {width}")
+assert counts["no 5x5 conv"] < counts["full SKAF"] and counts["no 7x7 conv"] < counts["no 5x5 conv"]
+
+# %% [markdown]
+# ## Summary
+# - SKAF pools X3 along the channels (mean and max) and turns that into two per-pixel maps.
+# - The maps are sigmoids: each feature gets its own keep-rate at each pixel.
+# - LGFI (notebook 04) uses SKAF between SA and RDFE; EDFF (notebook 05) between encoder and decoder.
