@@ -1,0 +1,191 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     notebook_metadata_filter: -jupytext.text_representation.jupytext_version
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 05 · Merging encoder and decoder: EDFF
+#
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/aminet-course/aminet/blob/main/solutions/05_edff.ipynb)
+#
+# **Goals.** After this notebook you can
+# 1. compute EDFF's two selection maps from an encoder and a decoder feature (paper eq. 15),
+# 2. fuse the two features pixel by pixel with them (eq. 16),
+# 3. compare EDFF with the plain U-Net skip connections (addition, concatenation) in cost and
+#    behaviour.
+#
+# The modules are untrained: the maps show the mechanism, not learned choices.
+
+# %% [markdown]
+# ## Setup
+# On Colab the next cell installs the course package; elsewhere it does nothing.
+
+# %%
+import sys
+
+REPO_URL = "https://github.com/aminet-course/aminet"  # written by `aminet course release`
+if "google.colab" in sys.modules:  # Colab only: install the course package
+    import subprocess
+
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", f"git+{REPO_URL}"], check=True)
+
+# %%
+import matplotlib.pyplot as plt
+import torch
+
+import aminet
+from aminet.complexity import count_params
+from aminet.course import check, device, is_smoke, preset
+from aminet.course.explorer import sample_faces
+from aminet.modules import EDFF, Downsample, Upsample
+
+torch.manual_seed(0)
+print(
+    f"aminet {aminet.__version__} | torch {torch.__version__} | device {device()} | preset {preset()}"
+)
+print("The module notebooks use small tensors, so they run on the CPU.")
+
+# %% [markdown]
+# ## The idea
+#
+# In a U-Net the decoder rebuilds the image from coarse features, and skip connections hand it the
+# encoder's sharp features of the same size. A plain U-Net adds or concatenates them; every pixel
+# gets the same mix. EDFF (Encoder and Decoder Feature Fusion) lets SKAF (notebook 03) choose the mix
+# **per pixel**: sharp encoder detail where the face has edges, the decoder's context elsewhere.
+#
+# $$(w_E, w_D) = \mathrm{SKAF}\big(\mathrm{Conv}_{1\times1}([X_E, X_D])\big) \qquad \text{(eq. 15)}$$
+# $$X_{ED} = X_E \cdot w_E + X_D \cdot w_D \qquad \text{(eq. 16)}$$
+#
+# The 1x1 convolution halves the 2C concatenated channels back to C, so SKAF runs at the stage's
+# width.
+
+# %% [markdown]
+# ## Step 1: an encoder feature and a decoder feature
+# The encoder feature keeps every pixel; the decoder feature went down one stage and back up
+# (Downsample, Upsample), as in the U-Net, so it has lost detail. Both are C x H x W.
+
+# %%
+SIZE = 32 if is_smoke() else 64
+C = 8
+face = sample_faces(1, size=SIZE)[0]
+head = torch.nn.Conv2d(3, C, 3, padding=1)
+down, up = Downsample(C), Upsample(C)
+with torch.no_grad():
+    enc = head(face["hr"][None])
+    dec = up(down(enc))
+print("encoder:", tuple(enc.shape), "| decoder:", tuple(dec.shape))
+assert enc.shape == dec.shape == (1, C, SIZE, SIZE)
+
+fig, axes = plt.subplots(1, 3, figsize=(9, 3))
+panels = (face["hr"].permute(1, 2, 0), enc[0, 0], dec[0, 0])
+for ax, img, title in zip(axes, panels, ("face", "encoder, channel 0", "decoder, channel 0")):
+    ax.imshow(img, cmap="gray")
+    ax.set_title(title)
+    ax.axis("off")
+plt.show()
+
+# %% [markdown]
+# ## Exercise 1: the selection maps (eq. 15)
+# Concatenate **encoder first, then decoder** along the channels, reduce with `edff.reduce` (the 1x1
+# conv) and return what `edff.skaf` gives: the pair (w_enc, w_dec), each (N, 1, H, W).
+
+
+# %%
+def edff_selection(encoder, decoder, edff):
+    """Eq. 15: (w_enc, w_dec) = SKAF(conv1x1(cat(encoder, decoder)))."""
+    ### BEGIN SOLUTION
+    return edff.skaf(edff.reduce(torch.cat([encoder, decoder], dim=1)))
+    ### END SOLUTION
+
+
+# %%
+edff_selection = check("edff.selection", edff_selection)
+
+# %%
+edff = EDFF(C).eval()
+with torch.no_grad():
+    w_enc, w_dec = edff_selection(enc, dec, edff)
+assert w_enc.shape == w_dec.shape == (1, 1, SIZE, SIZE)
+assert 0 < w_enc.min() and w_enc.max() < 1
+
+fig, axes = plt.subplots(1, 2, figsize=(7, 3))
+for ax, m, title in zip(
+    axes, (w_enc, w_dec), ("w_enc: keep of the encoder", "w_dec: keep of the decoder")
+):
+    im = ax.imshow(m[0, 0], cmap="viridis")
+    ax.set_title(title)
+    ax.axis("off")
+    fig.colorbar(im, ax=ax)
+plt.show()
+
+# %% [markdown]
+# ## Exercise 2: the fusion (eq. 16)
+# Each map multiplies *its own* feature; the two products are added. The maps have one channel,
+# so broadcasting applies them to every channel.
+
+
+# %%
+def edff_combine(encoder, decoder, w_enc, w_dec):
+    """Eq. 16: encoder * w_enc + decoder * w_dec."""
+    ### BEGIN SOLUTION
+    return encoder * w_enc + decoder * w_dec
+    ### END SOLUTION
+
+
+# %%
+edff_combine = check("edff.combine", edff_combine)
+
+# %%
+with torch.no_grad():
+    fused = edff_combine(enc, dec, w_enc, w_dec)
+    reference = edff(enc, dec)
+print("max |ours - aminet's EDFF|:", (fused - reference).abs().max().item())
+assert torch.allclose(fused, reference, atol=1e-5)
+assert fused.shape == enc.shape
+
+# %% [markdown]
+# Where does the fused feature follow the encoder? The share of the encoder at each pixel is
+# $w_E / (w_E + w_D)$. A plain addition would be 0.5 everywhere.
+
+# %%
+share = (w_enc / (w_enc + w_dec))[0, 0]
+print(f"encoder share: min {share.min():.3f}, mean {share.mean():.3f}, max {share.max():.3f}")
+assert 0 < share.min() and share.max() < 1
+plt.figure(figsize=(3.5, 3))
+plt.imshow(share, cmap="coolwarm", vmin=0.3, vmax=0.7)
+plt.title("encoder share per pixel")
+plt.colorbar()
+plt.axis("off")
+plt.show()
+
+# %% [markdown]
+# ## What the selection costs
+# Plain skips: addition (no parameters) or concatenation followed by a 3x3 conv (2C -> C). EDFF: a
+# 1x1 conv (2C -> C) and a SKAF. At AMINet's three decoder widths:
+
+# %%
+for width in (26, 52, 104):
+    concat_conv = torch.nn.Conv2d(2 * width, width, 3, padding=1)
+    print(
+        f"C = {width:3d}: addition 0 | concat + 3x3 conv {count_params(concat_conv):8,d}"
+        f" | EDFF {count_params(EDFF(width)):8,d}"
+    )
+assert count_params(EDFF(26)) == (2 * 26 * 26 + 26) + count_params(EDFF(26).skaf)
+
+# %% [markdown]
+# ## Summary
+# - EDFF reduces cat(encoder, decoder) with a 1x1 conv and asks SKAF for two per-pixel maps.
+# - The fused feature mixes the two with those maps: a skip connection that chooses per pixel.
+# - The order matters: the first map belongs to the encoder, the second to the decoder.
+#
+# Next: **06 · the U-Net**, which puts LGFI and EDFF together into AMINet.
