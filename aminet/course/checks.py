@@ -61,6 +61,7 @@ class Exercise:
     ``probe``: for exercises whose answer is an ``nn.Module`` (e.g. "build a depthwise conv"),
     builds an input tensor from the case's arguments; the student's module gets the reference's
     weights and both are run on it.
+    ``grad`` / ``outcome``: see below (exercises that train or time something).
     """
 
     id: str
@@ -71,6 +72,11 @@ class Exercise:
     points: int = 1
     probe: Callable[[tuple], torch.Tensor] | None = None
     notebook: str = field(default="")
+    grad: bool = False
+    """Run the cases with autograd on (exercises that train: the default is ``torch.no_grad``)."""
+    outcome: Callable[[tuple, object], object] | None = None
+    """What is compared, from the arguments after the call and the returned value (default: the
+    returned value); e.g. the loss *and* the parameters a training step updated."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -321,6 +327,194 @@ def _unet_cases() -> list[Case]:
     ]
 
 
+# 00 data and metrics, 07 training, 08 AMIGAN, 09 benchmarking, 10 ablations ---------------
+
+
+def _faces(n: int, size: int) -> torch.Tensor:
+    """Smooth face-like images in [0, 1] (low-frequency noise plus an edge), so that bicubic
+    down- and up-sampling change them by a realistic amount."""
+    coarse = torch.rand(n, 3, max(size // 8, 2), max(size // 8, 2))
+    img = nn.functional.interpolate(coarse, size=(size, size), mode="bilinear", align_corners=False)
+    img = img + 0.25 * torch.randn(n, 3, size, size)  # fine detail the degradation removes
+    img[..., : size // 2, :] += 0.2  # a sharp edge
+    return img.clamp(0, 1)
+
+
+def _degrade_cases() -> list[Case]:
+    return [
+        Case("hr (2, 3, 32, 32), scale 8", _seeded(200, lambda: (_faces(2, 32), 8))),
+        Case("hr (1, 3, 24, 40), scale 4", _seeded(201, lambda: (_faces(1, 40)[..., 8:32, :], 4))),
+        Case("hr (3, 32, 32) (one image), scale 8", _seeded(202, lambda: (_faces(1, 32)[0], 8))),
+        Case(
+            "hr (1, 3, 32, 32), black and white blocks (bicubic overshoots)",
+            _seeded(
+                203,
+                lambda: (
+                    torch.rand(1, 3, 4, 4)
+                    .round()
+                    .repeat_interleave(8, -1)
+                    .repeat_interleave(8, -2),
+                    8,
+                ),
+            ),
+        ),
+    ]
+
+
+def _rgb_cases() -> list[Case]:
+    return [
+        Case("img (2, 3, 5, 6)", _seeded(210, lambda: (torch.rand(2, 3, 5, 6),))),
+        Case(
+            "img (1, 3, 4, 4), saturated colours",
+            _seeded(211, lambda: (torch.rand(1, 3, 4, 4).round(),)),
+        ),
+    ]
+
+
+def _psnr_cases() -> list[Case]:
+    def pair(n, size, noise):
+        def make():
+            hr = _faces(n, size)
+            sr = (
+                hr + noise * torch.randn_like(hr) * torch.linspace(0.5, 2, n).view(-1, 1, 1, 1)
+            ).clamp(0, 1)
+            return sr, hr
+
+        return make
+
+    return [
+        Case("sr, hr (3, 3, 16, 16), different noise per image", _seeded(220, pair(3, 16, 0.05))),
+        Case(
+            "sr, hr (1, 3, 8, 12)",
+            _seeded(221, lambda: (torch.rand(1, 3, 8, 12), torch.rand(1, 3, 8, 12))),
+        ),
+    ]
+
+
+def _with_stale_gradients(model: nn.Module) -> None:
+    """Leave gradients from an earlier backward in ``model``: a step that forgets to clear them
+    updates the weights differently."""
+    with torch.enable_grad():
+        sum(p.sum() for p in model.parameters()).backward()
+
+
+def _train_step_cases() -> list[Case]:
+    def build(make_model, shape, lr):
+        def make():
+            model = make_model()
+            _with_stale_gradients(model)
+            optimizer = torch.optim.Adam(model.parameters(), lr=lr, betas=(0.9, 0.99))
+            inp = torch.rand(*shape)
+            return model, optimizer, inp, (inp + 0.1 * torch.randn(*shape)).clamp(0, 1)
+
+        return make
+
+    def conv_net():
+        return nn.Sequential(
+            nn.Conv2d(3, 4, 3, padding=1), nn.GELU(), nn.Conv2d(4, 3, 3, padding=1)
+        )
+
+    class ResidualNet(nn.Module):  # the course's convention: the model adds its input back
+        def __init__(self):
+            super().__init__()
+            self.body = nn.Sequential(nn.Conv2d(3, 6, 3, padding=1), nn.ReLU(), nn.Conv2d(6, 3, 1))
+
+        def forward(self, x):
+            return x + self.body(x)
+
+    def residual_net():
+        return ResidualNet()
+
+    return [
+        Case(
+            "a 2-layer conv net, batch (2, 3, 8, 8), Adam lr 1e-2",
+            _seeded(230, build(conv_net, (2, 3, 8, 8), 1e-2)),
+        ),
+        Case(
+            "a conv net with a global residual, batch (1, 3, 12, 12), Adam lr 1e-3",
+            _seeded(231, build(residual_net, (1, 3, 12, 12), 1e-3)),
+        ),
+    ]
+
+
+def _train_step_outcome(args: tuple, loss) -> tuple:
+    """The returned loss and every parameter after the step (did the step update, and how?)."""
+    model = args[0]
+    if isinstance(loss, (int, float)):
+        loss = torch.tensor(float(loss))
+    elif isinstance(loss, torch.Tensor):
+        loss = loss.detach().float().reshape(()) if loss.numel() == 1 else loss
+    return (loss, [p.detach().clone() for p in model.parameters()])
+
+
+def _logits(n: int, sizes: tuple[int, ...], shift: float) -> list[torch.Tensor]:
+    return [torch.randn(n, 1, s, s) * 2 + shift for s in sizes]
+
+
+def _gan_d_cases() -> list[Case]:
+    return [
+        Case(
+            "2 scales: logits (2, 1, 7, 7) and (2, 1, 3, 3)",
+            _seeded(
+                240,
+                lambda: (
+                    _logits(2, (7, 3), 1.0),
+                    _logits(2, (7, 3), -0.5),
+                ),
+            ),
+        ),
+        Case(
+            "1 scale: logits (3, 1, 5, 5)",
+            _seeded(241, lambda: (_logits(3, (5,), 0.5), _logits(3, (5,), 0.0))),
+        ),
+    ]
+
+
+def _gan_g_cases() -> list[Case]:
+    return [
+        Case(
+            "2 scales: logits (2, 1, 7, 7) and (2, 1, 3, 3)",
+            _seeded(250, lambda: (_logits(2, (7, 3), -1.0),)),
+        ),
+        Case("1 scale: logits (3, 1, 5, 5)", _seeded(251, lambda: (_logits(3, (5,), 0.5),))),
+    ]
+
+
+def _timing_cases() -> list[Case]:
+    def build(warmup, repeats, kernel_ms):
+        def make():
+            gpu = ref.SimulatedGPU(kernel_ms=kernel_ms, first_call_ms=40.0, launch_ms=0.02)
+            return gpu.forward, gpu.synchronize, warmup, repeats, gpu.clock
+
+        return make
+
+    return [
+        Case("simulated GPU, 5 ms kernels, warmup=2, repeats=4", build(2, 4, 5.0)),
+        Case("simulated GPU, 3 ms kernels, warmup=1, repeats=3", build(1, 3, 3.0)),
+    ]
+
+
+def _timing_outcome(args: tuple, times) -> tuple:
+    """The timings in ms and how many times ``fn`` ran (warm-up + timed calls)."""
+    gpu = args[0].__self__
+    if isinstance(times, (list, tuple)) and all(isinstance(t, (int, float)) for t in times):
+        times = torch.tensor([float(t) * 1000 for t in times], dtype=torch.float64)
+    return (times, gpu.calls)
+
+
+def _ablation_cases() -> list[Case]:
+    return [
+        Case(
+            "3 seeds each",
+            _seeded(260, lambda: (27.0 + 0.1 * torch.randn(3), 27.05 + 0.1 * torch.randn(3))),
+        ),
+        Case(
+            "5 seeds vs 2 seeds",
+            _seeded(261, lambda: (24.0 + 0.2 * torch.randn(5), 24.3 + 0.05 * torch.randn(2))),
+        ),
+    ]
+
+
 def _exercises() -> list[Exercise]:
     return [
         Exercise(
@@ -445,6 +639,82 @@ def _exercises() -> list[Exercise]:
             hint="Replicate-pad to a multiple of 8, keep each encoder output as a skip, decode with "
             "the skips in reverse order (EDFF(skip, up(feat))), add the padded input, crop.",
             notebook="06",
+        ),
+        Exercise(
+            "data.degrade",
+            "The x8 degradation: antialiased bicubic down, bicubic up, clamped to [0, 1]",
+            ref.data_degrade,
+            _degrade_cases(),
+            hint="lr = F.interpolate(hr, size=(h // scale, w // scale), mode='bicubic', "
+            "align_corners=False, antialias=True).clamp(0, 1); lr_up the same back to (h, w). "
+            "Add a batch axis to a single (3, H, W) image and remove it again.",
+            notebook="00",
+        ),
+        Exercise(
+            "metrics.rgb_to_y",
+            "MATLAB's luma Y = 16 + (65.481 R + 128.553 G + 24.966 B) on RGB in [0, 1]",
+            ref.metrics_rgb_to_y,
+            _rgb_cases(),
+            hint="Weight the channels (dim=1) and keep that axis: (N, 3, H, W) -> (N, 1, H, W); "
+            "the weights already include the 255 scale, so do not multiply by 255 again.",
+            notebook="00",
+        ),
+        Exercise(
+            "metrics.psnr_y",
+            "PSNR on Y (peak 255), one value per image",
+            ref.metrics_psnr_y,
+            _psnr_cases(),
+            hint="Y of both images (0-255 scale), MSE per image over (1, H, W) (not over the whole "
+            "batch), then 10 * log10(255**2 / mse).",
+            notebook="00",
+        ),
+        Exercise(
+            "train.l1_step",
+            "One training step of eq. 17 (L1 loss, Adam)",
+            ref.train_l1_step,
+            _train_step_cases(),
+            hint="loss = F.l1_loss(model(inp), hr); optimizer.zero_grad(); loss.backward(); "
+            "optimizer.step(); return loss.detach() (the model already holds old gradients: clear them "
+            "before backward, not after).",
+            notebook="07",
+            grad=True,
+            outcome=_train_step_outcome,
+        ),
+        Exercise(
+            "gan.discriminator_loss",
+            "Eq. 20: the discriminator's loss over every scale's patch logits",
+            ref.gan_discriminator_loss,
+            _gan_d_cases(),
+            hint="Per scale: F.binary_cross_entropy_with_logits(real, ones) and (fake, zeros), each a "
+            "mean over patches; average each over the scales, then add the real and the fake term.",
+            notebook="08",
+        ),
+        Exercise(
+            "gan.generator_loss",
+            "Eq. 21: the generator's adversarial loss",
+            ref.gan_generator_loss,
+            _gan_g_cases(),
+            hint="The generator wants D to call its faces real: BCE-with-logits of the fake logits "
+            "against ones, mean over patches, averaged over the scales.",
+            notebook="08",
+        ),
+        Exercise(
+            "bench.time_calls",
+            "Timing with warm-up and synchronisation",
+            ref.bench_time_calls,
+            _timing_cases(),
+            hint="Call fn() `warmup` times untimed; then for each repeat: synchronize(), t0 = clock(), "
+            "fn(), synchronize(), append clock() - t0 (seconds).",
+            notebook="09",
+        ),
+        Exercise(
+            "ablation.difference",
+            "A difference of means and its standard error over seeds",
+            ref.ablation_difference,
+            _ablation_cases(),
+            hint="diff = b.mean() - a.mean(); se = sqrt(a.var() / len(a) + b.var() / len(b)) with the "
+            "sample variance (torch's default, unbiased=True).",
+            notebook="10",
         ),
     ]
 
@@ -571,8 +841,9 @@ def run_cases(exercise: Exercise, student: Callable) -> int:
     """
     for i, case in enumerate(exercise.cases, start=1):
         where = f"{exercise.id}, input {i} of {len(exercise.cases)} ({case.description})"
-        with torch.no_grad():
-            expected = exercise.reference(*case.make())
+        with torch.enable_grad() if exercise.grad else torch.no_grad():
+            ref_args = case.make()
+            expected = exercise.reference(*ref_args)
             args = case.make()
             try:
                 got = student(*args)
@@ -582,6 +853,8 @@ def run_cases(exercise: Exercise, student: Callable) -> int:
                 raise AssertionError(
                     f"{where}: your function raised {type(err).__name__}: {err}"
                 ) from err
+            if exercise.outcome is not None:
+                expected, got = exercise.outcome(ref_args, expected), exercise.outcome(args, got)
             probe = exercise.probe(args) if exercise.probe is not None else None
             compare(expected, got, where, probe)
     return len(exercise.cases)

@@ -161,3 +161,134 @@ def unet_forward(x: torch.Tensor, model: nn.Module) -> torch.Tensor:
     for up, fusion, decoder, skip in zip(model.ups, model.fusions, model.decoders, reversed(skips)):
         feat = decoder(fusion(skip, up(feat)))
     return (model.tail(feat) + padded)[..., :h, :w]
+
+
+# --------------------------------------------------------------------------------------------
+# 00 data and metrics: the references are the package's own functions
+# --------------------------------------------------------------------------------------------
+
+
+def data_degrade(hr: torch.Tensor, scale: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """The x``scale`` degradation: ``aminet.data.degrade`` (antialiased bicubic down, bicubic up)."""
+    from aminet.data import degrade
+
+    return degrade(hr, scale)
+
+
+def metrics_rgb_to_y(img: torch.Tensor) -> torch.Tensor:
+    """MATLAB's luma of an RGB batch in [0, 1]: ``aminet.metrics.rgb_to_y`` ((N, 1, H, W), 16-235)."""
+    from aminet.metrics import rgb_to_y
+
+    return rgb_to_y(img)
+
+
+def metrics_psnr_y(sr: torch.Tensor, hr: torch.Tensor) -> torch.Tensor:
+    """PSNR on the Y channel, peak 255, one value per image: ``aminet.metrics.psnr``."""
+    from aminet.metrics import psnr
+
+    return psnr(sr, hr, y_channel=True)
+
+
+# --------------------------------------------------------------------------------------------
+# 07 training (eq. 17)
+# --------------------------------------------------------------------------------------------
+
+
+def train_l1_step(
+    model: nn.Module, optimizer: torch.optim.Optimizer, inp: torch.Tensor, hr: torch.Tensor
+) -> torch.Tensor:
+    """One step of eq. 17, the core of ``aminet.train``: forward, L1, clear old gradients,
+    backward, update. Returns the loss (detached) measured *before* the update."""
+    loss = F.l1_loss(model(inp), hr)
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    optimizer.step()
+    return loss.detach()
+
+
+# --------------------------------------------------------------------------------------------
+# 08 AMIGAN (eqs. 20-21): the references are aminet.gan's losses
+# --------------------------------------------------------------------------------------------
+
+
+def gan_discriminator_loss(real_logits: list, fake_logits: list) -> torch.Tensor:
+    """Eq. 20 over a multi-scale PatchGAN's logit maps: ``aminet.gan.discriminator_loss``."""
+    from aminet.gan import discriminator_loss
+
+    return discriminator_loss(real_logits, fake_logits)
+
+
+def gan_generator_loss(fake_logits: list) -> torch.Tensor:
+    """Eq. 21 over a multi-scale PatchGAN's logit maps: ``aminet.gan.generator_adversarial_loss``."""
+    from aminet.gan import generator_adversarial_loss
+
+    return generator_adversarial_loss(fake_logits)
+
+
+# --------------------------------------------------------------------------------------------
+# 09 benchmarking: timing an asynchronous device
+# --------------------------------------------------------------------------------------------
+
+
+class SimulatedGPU:
+    """A pretend GPU with a virtual clock, to *show* (and check) why timing needs sync and warm-up.
+
+    ``forward()`` returns at once, like a CUDA kernel launch (``launch_ms`` of CPU time), and queues
+    ``kernel_ms`` of device work; the very first call queues ``first_call_ms`` more (lazy
+    initialisation, cuDNN autotuning, compilation). ``synchronize()`` waits until the queue is empty;
+    ``clock()`` reads the virtual time in seconds. Nothing here is a measurement of real hardware.
+    """
+
+    def __init__(
+        self, kernel_ms: float = 5.0, first_call_ms: float = 50.0, launch_ms: float = 0.02
+    ):
+        self.kernel_ms, self.first_call_ms, self.launch_ms = kernel_ms, first_call_ms, launch_ms
+        self.now_ms = 0.0  # the host's virtual time
+        self.busy_until_ms = 0.0  # when the device finishes its queue
+        self.calls = 0
+
+    def forward(self) -> None:
+        work = self.kernel_ms + (self.first_call_ms if self.calls == 0 else 0.0)
+        self.busy_until_ms = max(self.busy_until_ms, self.now_ms) + work
+        self.now_ms += self.launch_ms
+        self.calls += 1
+
+    def synchronize(self) -> None:
+        self.now_ms = max(self.now_ms, self.busy_until_ms)
+
+    def clock(self) -> float:
+        return self.now_ms / 1000.0
+
+
+def bench_time_calls(fn, synchronize, warmup: int, repeats: int, clock=None) -> list[float]:
+    """Seconds of each of ``repeats`` calls of ``fn``, after ``warmup`` untimed calls, with the
+    device synchronised before and after every timed call (what ``aminet.bench`` does)."""
+    import time
+
+    clock = clock or time.perf_counter
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeats):
+        synchronize()
+        start = clock()
+        fn()
+        synchronize()
+        times.append(clock() - start)
+    return times
+
+
+# --------------------------------------------------------------------------------------------
+# 10 ablations: reading a table with seed spread
+# --------------------------------------------------------------------------------------------
+
+
+def ablation_difference(a: torch.Tensor, b: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(mean(b) - mean(a), its standard error) for per-seed scores ``a`` (baseline) and ``b``.
+
+    Standard error of a difference of two independent means: sqrt(s_a^2 / n_a + s_b^2 / n_b) with
+    the *sample* variances (n - 1 in the denominator: a handful of seeds underestimates the spread).
+    """
+    diff = b.mean() - a.mean()
+    se = (a.var(unbiased=True) / a.numel() + b.var(unbiased=True) / b.numel()).sqrt()
+    return diff, se
