@@ -199,7 +199,7 @@ class FaceFolder(Dataset):
 
     def __getitem__(self, index: int) -> dict:
         hr = (
-            torch.from_numpy(np.ascontiguousarray(self.hr_image(index)))
+            torch.from_numpy(np.array(self.hr_image(index)))  # a writable copy
             .permute(2, 0, 1)
             .float()
             .div_(255.0)
@@ -239,7 +239,9 @@ class LRFolder(Dataset):
             arr = np.asarray(
                 Image.fromarray(arr).resize((LR_SIZE, LR_SIZE), Image.Resampling.BICUBIC)
             )
-        lr = torch.from_numpy(np.ascontiguousarray(arr)).permute(2, 0, 1).float().div_(255.0)
+        lr = (
+            torch.from_numpy(np.array(arr)).permute(2, 0, 1).float().div_(255.0)
+        )  # np.array: a writable copy
         lr_up = resize_bicubic(lr, LR_SIZE * self.scale).clamp(0, 1)
         return {"lr": lr, "input": lr_up, "name": self.files[index].stem}
 
