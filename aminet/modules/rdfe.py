@@ -55,9 +55,13 @@ class AttentionUnit(nn.Module):
     def forward(self, concat: torch.Tensor) -> torch.Tensor:
         """``concat``: (N, kC, H, W). Returns weights (N, k, C, 1, 1) summing to 1 over k."""
         check_feature(concat, self.branches * self.channels, "AttentionUnit")
-        pooled = F.adaptive_avg_pool2d(concat, 1)
+        return self.from_pooled(F.adaptive_avg_pool2d(concat, 1))
+
+    def from_pooled(self, pooled: torch.Tensor) -> torch.Tensor:
+        """The weights from the pooled concatenation (N, kC, 1, 1): the same as ``forward``, but
+        the caller can pool each branch on its own and skip building the full-size concatenation."""
         logits = self.excite(F.relu(self.squeeze(pooled)))
-        return logits.reshape(concat.shape[0], self.branches, self.channels, 1, 1).softmax(dim=1)
+        return logits.reshape(pooled.shape[0], self.branches, self.channels, 1, 1).softmax(dim=1)
 
 
 class RDFE(nn.Module):
@@ -94,7 +98,10 @@ class RDFE(nn.Module):
         check_feature(x, self.channels, "RDFE")
         feats = [F.gelu(conv(x)) for conv in self.extract]  # eq. 6
         if self.au is not None:
-            weights = self.au(torch.cat(feats, dim=1))  # eq. 7
+            # eq. 7; pooling each branch equals pooling their concatenation, without the copy
+            weights = self.au.from_pooled(
+                torch.cat([F.adaptive_avg_pool2d(f, 1) for f in feats], 1)
+            )
             feats = [f * weights[:, i] for i, f in enumerate(feats)]  # eq. 8
         feats = [conv(f) for conv, f in zip(self.refine, feats)]
         out = self.fuse(torch.cat(feats, dim=1)) + x  # eq. 9

@@ -22,7 +22,6 @@ from __future__ import annotations
 import math
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from aminet.modules.checks import check_feature
@@ -57,10 +56,15 @@ class SelfAttention(nn.Module):
         return q.reshape(shape), k.reshape(shape), v.reshape(shape)
 
     def _logits(self, q: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
+        logits = q @ k.transpose(-2, -1)
         if self.normalize_qk:
-            q, k = F.normalize(q, dim=-1), F.normalize(k, dim=-1)
-            return (q @ k.transpose(-2, -1)) * self.temperature
-        return (q @ k.transpose(-2, -1)) / math.sqrt(q.shape[-1])
+            # normalize(q) @ normalize(k)^T == (q @ k^T) / (|q| |k|^T), with F.normalize's
+            # max(norm, 1e-12). Scaling the small (C/h x C/h) matrix instead of dividing both
+            # (C/h x HW) tensors saves two full passes over q and k (docs/benchmarks.md).
+            q_norm = torch.linalg.vector_norm(q, dim=-1, keepdim=True).clamp_min(1e-12)
+            k_norm = torch.linalg.vector_norm(k, dim=-1, keepdim=True).clamp_min(1e-12)
+            return logits * (self.temperature / (q_norm * k_norm.transpose(-2, -1)))
+        return logits / math.sqrt(q.shape[-1])
 
     def attention_map(self, x: torch.Tensor) -> torch.Tensor:
         """The channel-attention matrix of eq. 4: (N, heads, C/heads, C/heads), rows sum to 1."""

@@ -56,15 +56,21 @@ class SKAF(nn.Module):
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         check_feature(x, self.channels, "SKAF")
-        x3 = torch.cat([conv(x) for conv in self.convs], dim=1) if self.convs else x  # eqs. 11-12
+        # eq. 11; the concatenation of the parts is X3 (eq. 12)
+        parts = [conv(x) for conv in self.convs] or [x]
+        if not (self.use_avgpool or self.use_maxpool):
+            weights = torch.sigmoid(self.mix(torch.cat(parts, dim=1)))  # eq. 13 without pooling
+            return weights[:, :1], weights[:, 1:]
+        # Pooling along the channels of cat(parts) == combining each part's pooled map, so the
+        # full-size concatenation is never built (docs/benchmarks.md, "speed changes").
         descriptors = []
         if self.use_avgpool:
-            descriptors.append(x3.mean(dim=1, keepdim=True))
+            total = sum(p.shape[1] for p in parts)
+            descriptors.append(sum(p.sum(dim=1, keepdim=True) for p in parts) / total)
         if self.use_maxpool:
-            descriptors.append(x3.amax(dim=1, keepdim=True))
-        weights = torch.sigmoid(
-            self.mix(torch.cat(descriptors, 1) if descriptors else x3)
-        )  # eq. 13
+            maxima = [p.amax(dim=1, keepdim=True) for p in parts]
+            descriptors.append(maxima[0] if len(maxima) == 1 else torch.maximum(*maxima))
+        weights = torch.sigmoid(self.mix(torch.cat(descriptors, 1)))  # eq. 13
         return weights[:, :1], weights[:, 1:]  # eq. 14
 
     def extra_repr(self) -> str:
