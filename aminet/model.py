@@ -141,6 +141,18 @@ _VARIANTS = [
     # name, description, paper params (M), paper table, options
     ("aminet", "AMINet, the paper's full model (C=26)", 12.62, "X", {}),
     ("aminet-s", "AMINet-S, the small model (C=20)", 8.2, "X", {"base_channels": 20}),
+    (
+        "aminet-tiny",
+        "narrow AMINet for the CPU demo (C=8, small hourglasses, 1 head)",
+        None,
+        None,
+        {
+            "base_channels": 8,
+            "hourglass_channels": 8,
+            "num_heads": (1, 1, 1, 1),
+            "hourglass_depths": (3, 2, 2, 1),
+        },
+    ),
     ("aminet-no-sa", "LGFI without SA (Table I)", 12.3, "I", {"use_sa": False}),
     ("aminet-no-rdfe", "LGFI without RDFE (Table I)", 7.2, "I", {"use_rdfe": False}),
     (

@@ -1,0 +1,151 @@
+"""``aminet upscale``: super-resolve face images with a trained checkpoint."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from aminet.cli import UserError
+
+AUTO_LR_MAX_SIDE = 64  # --input-kind auto: images whose longer side is below this are LR faces
+
+EPILOG = f"""examples:
+  aminet upscale --checkpoint runs/demo/best.pt face_16x16.png --out sr/
+  aminet upscale --checkpoint runs/demo/best.pt photos/ --input-kind hr --compare --out sr/
+
+Input kinds:
+  lr    the images are low-resolution faces: each is enlarged x8 (bicubic) and refined by the model
+  hr    the images are high-resolution faces: each is first shrunk x8 (the paper's degradation,
+        after cropping to a multiple of 8), then super-resolved, so you can compare with the original
+  auto  (default) images whose longer side is below {AUTO_LR_MAX_SIDE} pixels are LR, the others HR
+
+Outputs in --out: NAME_sr.png for every input; with --compare also NAME_compare.png, a panel of
+the LR face (pixelated), bicubic, the model and, for HR inputs, the original."""
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser(
+        "upscale",
+        help="super-resolve face images (x8) with a trained checkpoint",
+        description="Enlarge faces 8x with a trained model. INPUT is one or more image files or folders of images; any size works.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="image files or folders of images")
+    p.add_argument(
+        "--checkpoint",
+        required=True,
+        metavar="CKPT",
+        help="a best.pt or last.pt written by 'aminet train' or 'aminet demo'",
+    )
+    p.add_argument(
+        "--out", required=True, metavar="DIR", help="folder for the results (created if needed)"
+    )
+    p.add_argument(
+        "--input-kind",
+        choices=("lr", "hr", "auto"),
+        default="auto",
+        help="what the inputs are (default: auto)",
+    )
+    p.add_argument(
+        "--compare", action="store_true", help="also write a side-by-side panel per image"
+    )
+    p.add_argument("--device", help="cpu, cuda or mps (default: the best available)")
+    p.set_defaults(func=run)
+
+
+def _collect(inputs: list[str]) -> list[Path]:
+    from aminet.data import scan_images
+
+    files: list[Path] = []
+    for item in inputs:
+        path = Path(item).expanduser()
+        if path.is_dir():
+            found, _ = scan_images(path, check=False)
+            if not found:
+                raise UserError(f"{path}: no images (.png, .jpg, ...) in this folder")
+            files += found
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise FileNotFoundError(f"input {path} does not exist")
+    return files
+
+
+def _to_tensor(arr):
+    import torch
+
+    return torch.from_numpy(arr.copy()).permute(2, 0, 1).float().div(255.0)
+
+
+def _save_png(img, path: Path) -> None:
+    import numpy as np
+    from PIL import Image
+
+    arr = (img.clamp(0, 1) * 255 + 0.5).byte().permute(1, 2, 0).cpu().numpy()
+    Image.fromarray(np.ascontiguousarray(arr)).save(path)
+
+
+def prepare(img, kind: str):
+    """``(lr, network input, hr or None)`` for an image tensor (3, H, W) of the given kind."""
+    from aminet.data import degrade, quantize_8bit, resize_bicubic
+
+    h, w = img.shape[-2:]
+    if kind == "auto":
+        kind = "lr" if max(h, w) < AUTO_LR_MAX_SIDE else "hr"
+    if kind == "lr":
+        return img, quantize_8bit(resize_bicubic(img, (h * 8, w * 8)).clamp(0, 1)), None
+    h8, w8 = h - h % 8, w - w % 8
+    if h8 < 8 or w8 < 8:
+        raise UserError(
+            f"an HR image must be at least 8x8 pixels, got {w}x{h} (use --input-kind lr for tiny faces)"
+        )
+    hr = img[:, :h8, :w8]
+    lr, inp = degrade(hr, 8, quantize=True)
+    return lr, inp, hr
+
+
+def compare_panel(lr, bicubic, sr, hr=None):
+    """LR (nearest-neighbour enlarged) | bicubic | model | HR, side by side with 4-pixel gaps."""
+    import torch
+    import torch.nn.functional as F
+
+    size = sr.shape[-2:]
+    tiles = [F.interpolate(lr[None], size=size, mode="nearest")[0], bicubic, sr] + (
+        [hr] if hr is not None else []
+    )
+    gap = torch.ones(3, size[0], 4)
+    parts = []
+    for tile in tiles:
+        parts += [tile.clamp(0, 1), gap]
+    return torch.cat(parts[:-1], dim=-1)
+
+
+def run(args) -> int:
+    import torch
+
+    from aminet.checkpoint import load_model
+    from aminet.data import BadImageError, load_rgb
+    from aminet.device import pick_device
+
+    files = _collect(args.inputs)
+    device = pick_device(args.device)
+    model = load_model(args.checkpoint, map_location=device)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    for path in files:
+        try:
+            img = _to_tensor(load_rgb(path))
+        except BadImageError as err:
+            raise UserError(str(err)) from None
+        lr, inp, hr = prepare(img, args.input_kind)
+        with torch.inference_mode():
+            sr = model(inp[None].to(device))[0].float().clamp(0, 1).cpu()
+        _save_png(sr, out / f"{path.stem}_sr.png")
+        if args.compare:
+            _save_png(compare_panel(lr, inp, sr, hr), out / f"{path.stem}_compare.png")
+        kind = "HR, degraded first" if hr is not None else "LR"
+        print(
+            f"{path} ({kind}, {img.shape[-1]}x{img.shape[-2]}) -> {out / (path.stem + '_sr.png')} ({sr.shape[-1]}x{sr.shape[-2]})"
+        )
+    return 0

@@ -1,0 +1,189 @@
+"""AMIGAN (paper Sec. III-D): AMINet as the generator, a discriminator, and the losses of eqs. 18-22.
+
+    L_pix = mean | G(I_LR) - I_HR |                                   (18)
+    L_pcp = VGG19 feature distance, see aminet.perceptual             (19)
+    L_dis = -E[log D(I_HR)] - E[log(1 - D(G(I_LR)))]                  (20)  discriminator
+    L_adv = -E[log D(G(I_LR))]                                        (21)  generator
+    L     = lambda_pix L_pix + lambda_pcp L_pcp + lambda_adv L_adv    (22)  1 / 0.01 / 0.01
+
+The paper does not describe its discriminator. We use a *multi-scale PatchGAN with spectral
+normalisation*, the discriminator of SPARNetHD (chaofengc/Face-SPARNet, pix2pixHD's design), because
+SPARNetHD is AMINet's closest face-SR relative with a GAN and its learning rates (G 1e-4, D 4e-4)
+are exactly AMIGAN's. For 128x128 faces: 2 scales (the face and a 64x64 average-pooled copy), each
+3 stride-2 4x4 convolutions (64, 128, 256 channels) then two stride-1 4x4 convolutions (512, 1),
+LeakyReLU 0.2, spectral norm on every convolution (keeps D 1-Lipschitz-ish, so the 4x larger
+D learning rate stays stable). Each output is a map of logits, one per overlapping patch (about
+34x34 pixels at the first scale); eqs. 20-21 are applied to every patch (binary cross-entropy with
+logits, the numerically stable form of the log terms) and averaged. SPARNetHD uses the hinge loss;
+we keep the paper's log loss.
+
+The adversarial step alternates: one discriminator update on (HR, detached SR), then one
+generator update through the frozen discriminator. Training starts from an L1-trained AMINet
+(``init_from``), as the paper does.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.nn.utils import spectral_norm
+
+__all__ = [
+    "PatchDiscriminator",
+    "MultiScaleDiscriminator",
+    "discriminator_loss",
+    "generator_adversarial_loss",
+    "AMIGANTrainer",
+]
+
+
+def _sn_conv(cin: int, cout: int, stride: int) -> nn.Module:
+    return spectral_norm(nn.Conv2d(cin, cout, 4, stride=stride, padding=1))
+
+
+class PatchDiscriminator(nn.Module):
+    """A PatchGAN: a map of real/fake logits, one per overlapping image patch."""
+
+    def __init__(self, in_channels: int = 3, base_channels: int = 64, num_down: int = 3):
+        super().__init__()
+        layers, ch = (
+            [_sn_conv(in_channels, base_channels, 2), nn.LeakyReLU(0.2, inplace=True)],
+            base_channels,
+        )
+        for _ in range(num_down - 1):
+            layers += [_sn_conv(ch, min(ch * 2, 512), 2), nn.LeakyReLU(0.2, inplace=True)]
+            ch = min(ch * 2, 512)
+        layers += [
+            _sn_conv(ch, min(ch * 2, 512), 1),
+            nn.LeakyReLU(0.2, inplace=True),
+            _sn_conv(min(ch * 2, 512), 1, 1),
+        ]
+        self.body = nn.Sequential(*layers)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.body(x)
+
+
+class MultiScaleDiscriminator(nn.Module):
+    """PatchGANs at the full size and at successive 2x average-pooled copies; returns their logit maps."""
+
+    def __init__(
+        self, in_channels: int = 3, base_channels: int = 64, num_down: int = 3, num_scales: int = 2
+    ):
+        super().__init__()
+        self.scales = nn.ModuleList(
+            PatchDiscriminator(in_channels, base_channels, num_down) for _ in range(num_scales)
+        )
+        # each scale ends with two 4x4 stride-1 convolutions: its input must be >= 3 * 2**num_down pixels
+        self.min_size = 3 * 2**num_down * 2 ** (num_scales - 1)
+
+    def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
+        if x.ndim != 4 or x.shape[1] != 3:
+            raise ValueError(
+                f"the discriminator expects faces (N, 3, H, W), got shape {tuple(x.shape)}"
+            )
+        if min(x.shape[-2:]) < self.min_size:
+            raise ValueError(
+                f"the discriminator needs images of at least {self.min_size}x{self.min_size} pixels "
+                f"(got {x.shape[-1]}x{x.shape[-2]}); use --crop-size {self.min_size} or more with --gan"
+            )
+        outputs = []
+        for i, disc in enumerate(self.scales):
+            if i:
+                x = F.avg_pool2d(x, 3, stride=2, padding=1, count_include_pad=False)
+            outputs.append(disc(x))
+        return outputs
+
+
+def _bce(logits: list[torch.Tensor], target: float) -> torch.Tensor:
+    losses = [
+        F.binary_cross_entropy_with_logits(t.float(), torch.full_like(t.float(), target))
+        for t in logits
+    ]
+    return torch.stack(losses).mean()
+
+
+def discriminator_loss(
+    real_logits: list[torch.Tensor], fake_logits: list[torch.Tensor]
+) -> torch.Tensor:
+    """Eq. 20: -log D(HR) - log(1 - D(SR)), averaged over patches and scales."""
+    return _bce(real_logits, 1.0) + _bce(fake_logits, 0.0)
+
+
+def generator_adversarial_loss(fake_logits: list[torch.Tensor]) -> torch.Tensor:
+    """Eq. 21: -log D(SR), averaged over patches and scales."""
+    return _bce(fake_logits, 1.0)
+
+
+class AMIGANTrainer:
+    """The discriminator, its optimizer and the perceptual loss, and one adversarial training step."""
+
+    def __init__(self, cfg, device: torch.device, world: int = 1):
+        from aminet.perceptual import build_perceptual
+
+        self.cfg = cfg
+        self.perceptual, self.note = build_perceptual(cfg.perceptual)
+        if self.perceptual is not None:
+            self.perceptual.to(device)
+        disc = MultiScaleDiscriminator().to(device)
+        self.disc = disc
+        self.disc_ddp = nn.parallel.DistributedDataParallel(disc) if world > 1 else disc
+        self.optimizer = torch.optim.Adam(disc.parameters(), lr=cfg.lr_d, betas=tuple(cfg.betas))
+        from aminet.train import _amp_dtype
+
+        self.scaler = torch.amp.GradScaler(
+            device.type, enabled=_amp_dtype(cfg.amp, device) == torch.float16
+        )
+
+    def step(self, model, optimizer, scaler, inp, hr, amp_dtype, device, grad_clip) -> dict:
+        cfg = self.cfg
+        autocast = dict(
+            device_type=device.type, dtype=amp_dtype or torch.float32, enabled=amp_dtype is not None
+        )
+        with torch.autocast(**autocast):
+            sr = model(inp)
+
+        # Discriminator: eq. 20 on real faces and detached SR faces.
+        self.disc.requires_grad_(True)
+        with torch.autocast(**autocast):
+            loss_d = discriminator_loss(self.disc_ddp(hr), self.disc_ddp(sr.detach()))
+        self.optimizer.zero_grad(set_to_none=True)
+        self.scaler.scale(loss_d).backward()
+        self.scaler.step(self.optimizer)
+        self.scaler.update()
+
+        # Generator: eq. 22 through the frozen discriminator (unwrapped: D gets no gradients here).
+        self.disc.requires_grad_(False)
+        sr32 = sr.float()
+        loss_pix = F.l1_loss(sr32, hr)
+        loss_pcp = self.perceptual(sr32, hr) if self.perceptual is not None else sr32.new_zeros(())
+        with torch.autocast(**autocast):
+            loss_adv = generator_adversarial_loss(self.disc(sr))
+        loss = cfg.lambda_pix * loss_pix + cfg.lambda_pcp * loss_pcp + cfg.lambda_adv * loss_adv
+        optimizer.zero_grad(set_to_none=True)
+        scaler.scale(loss).backward()
+        if grad_clip:
+            scaler.unscale_(optimizer)
+            nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+        scaler.step(optimizer)
+        scaler.update()
+        return {
+            "loss": loss.item(),
+            "loss_pix": loss_pix.item(),
+            "loss_pcp": loss_pcp.item(),
+            "loss_adv": loss_adv.item(),
+            "loss_d": loss_d.item(),
+        }
+
+    def state_dict(self) -> dict:
+        return {
+            "discriminator": self.disc.state_dict(),
+            "optimizer_d": self.optimizer.state_dict(),
+            "scaler_d": self.scaler.state_dict(),
+        }
+
+    def load_state_dict(self, state: dict) -> None:
+        self.disc.load_state_dict(state["discriminator"])
+        self.optimizer.load_state_dict(state["optimizer_d"])
+        self.scaler.load_state_dict(state["scaler_d"])

@@ -1,0 +1,103 @@
+"""Checkpoints: atomic writes, safe loads, clear errors, and models rebuilt from their names."""
+
+from __future__ import annotations
+
+import pickle
+
+import pytest
+import torch
+
+from aminet.checkpoint import CheckpointError, load_checkpoint, load_model, save_checkpoint
+from aminet.registry import create_model
+
+TINY = dict(base_channels=8, hourglass_channels=8, num_heads=(1, 1, 1, 1))
+
+
+def _tiny_state():
+    torch.manual_seed(0)
+    model = create_model("aminet", **TINY)
+    return model, {
+        "model_name": model.model_name,
+        "model_kwargs": model.model_kwargs,
+        "model": model.state_dict(),
+        "step": 3,
+    }
+
+
+def test_round_trip_keeps_every_tensor_and_leaves_no_temporary_file(tmp_path):
+    model, state = _tiny_state()
+    path = save_checkpoint(state, tmp_path / "sub" / "last.pt")
+    assert sorted(p.name for p in path.parent.iterdir()) == ["last.pt"]
+    loaded = load_checkpoint(path)
+    assert loaded["format"] == "aminet-checkpoint" and loaded["step"] == 3
+    assert loaded["model_kwargs"]["num_heads"] == (1, 1, 1, 1)
+    for key, value in model.state_dict().items():
+        assert torch.equal(loaded["model"][key], value), key
+
+
+def test_failed_save_keeps_the_previous_checkpoint(tmp_path):
+    _, state = _tiny_state()
+    path = save_checkpoint(state, tmp_path / "last.pt")
+    before = path.read_bytes()
+    with pytest.raises((AttributeError, TypeError, pickle.PicklingError)):  # lambdas do not pickle
+        save_checkpoint({**state, "bad": lambda: None}, path)
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["last.pt"]
+
+
+def test_load_model_rebuilds_the_same_network(tmp_path):
+    model, state = _tiny_state()
+    save_checkpoint(state, tmp_path / "best.pt")
+    rebuilt = load_model(tmp_path / "best.pt")
+    assert not rebuilt.training and rebuilt.model_name == "aminet"
+    x = torch.rand(1, 3, 16, 16)
+    model.eval()
+    with torch.no_grad():
+        assert torch.allclose(rebuilt(x), model(x))
+
+
+def test_missing_file_names_the_path(tmp_path):
+    with pytest.raises(FileNotFoundError, match="nope.pt"):
+        load_checkpoint(tmp_path / "nope.pt")
+
+
+def test_truncated_file_is_a_clear_error(tmp_path):
+    _, state = _tiny_state()
+    path = save_checkpoint(state, tmp_path / "last.pt")
+    path.write_bytes(path.read_bytes()[:1000])
+    with pytest.raises(CheckpointError, match="not a readable checkpoint"):
+        load_checkpoint(path)
+
+
+def test_foreign_files_are_rejected(tmp_path):
+    plain = tmp_path / "plain.pt"
+    torch.save({"weights": torch.zeros(2)}, plain)
+    with pytest.raises(CheckpointError, match="not an aminet checkpoint"):
+        load_checkpoint(plain)
+    text = tmp_path / "notes.pt"
+    text.write_text("hello")
+    with pytest.raises(CheckpointError):
+        load_checkpoint(text)
+
+
+class _Payload:
+    def __reduce__(self):  # what a malicious pickle does: run code on load
+        return (print, ("pwned",))
+
+
+def test_arbitrary_pickles_are_refused(tmp_path, capsys):
+    path = tmp_path / "evil.pt"
+    torch.save(
+        {"format": "aminet-checkpoint", "model": {}, "x": _Payload()}, path, pickle_module=pickle
+    )
+    with pytest.raises(CheckpointError):
+        load_checkpoint(path)
+    assert "pwned" not in capsys.readouterr().out
+
+
+def test_weights_that_do_not_fit_the_model(tmp_path):
+    _, state = _tiny_state()
+    state["model_kwargs"] = {**TINY, "base_channels": 16}
+    save_checkpoint(state, tmp_path / "x.pt")
+    with pytest.raises(CheckpointError, match="do not fit"):
+        load_model(tmp_path / "x.pt")
