@@ -10,6 +10,15 @@ from aminet.data import degrade, quantize_8bit, render_face, resize_bicubic
 from aminet.data.synthfaces import face_rng
 
 
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    """Tiny tensors: a second intra-op thread only adds overhead (and spins on a busy machine)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 def _pil_pipeline(hr8: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     lr = Image.fromarray(hr8).resize((16, 16), Image.Resampling.BICUBIC)
     up = lr.resize((128, 128), Image.Resampling.BICUBIC)

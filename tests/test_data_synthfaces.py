@@ -7,6 +7,15 @@ import torch
 from aminet.data import SPLIT_SIZES, SynthFaces, build_dataset, degrade
 
 
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    """Tiny tensors: a second intra-op thread only adds overhead (and spins on a busy machine)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 def test_split_sizes_follow_the_paper():
     assert SPLIT_SIZES == {"train": 18_000, "val": 200, "test": 1_000}
     assert len(SynthFaces("train")) == 18_000 and len(SynthFaces("test")) == 1_000

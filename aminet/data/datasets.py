@@ -30,6 +30,7 @@ __all__ = [
     "build_dataset",
     "celeba_split_files",
     "crop_to_square",
+    "to_hr",
     "load_rgb",
     "scan_images",
 ]
@@ -107,13 +108,21 @@ def to_hr(arr: np.ndarray, path: Path, size: int = HR_SIZE) -> np.ndarray:
     return arr
 
 
+# Folders up to this many images are fully decoded when checked (catches truncated files);
+# larger ones (a prepared CelebA split) only have their headers read, and a file that fails to
+# decode later raises an error naming it.
+FULL_CHECK_LIMIT = 5_000
+
+
 def scan_images(
-    root: str | Path, *, check: bool = True, min_size: int = 0
+    root: str | Path, *, check: bool | str = True, min_size: int = 0
 ) -> tuple[list[Path], list[tuple[Path, str]]]:
     """List the image files directly in ``root`` (sorted), optionally opening each to check it.
 
-    Returns ``(good, skipped)`` where ``skipped`` holds ``(path, reason)`` for unreadable files
-    and images smaller than ``min_size``. Files without an image extension are ignored.
+    ``check``: False (list only), "header" (read each header: format and size), "full" (decode
+    each file), True (full up to FULL_CHECK_LIMIT files, else header). Returns ``(good, skipped)``
+    where ``skipped`` holds ``(path, reason)`` for unreadable files and images smaller than
+    ``min_size``. Files without an image extension are ignored.
     """
     root = Path(root)
     if not root.is_dir():
@@ -123,11 +132,16 @@ def scan_images(
     )
     if not check:
         return files, []
+    if check is True:
+        check = "full" if len(files) <= FULL_CHECK_LIMIT else "header"
+    if check not in ("full", "header"):
+        raise ValueError(f"check must be True, False, 'full' or 'header', got {check!r}")
     good, skipped = [], []
     for path in files:
         try:
             with Image.open(path) as img:
-                img.load()
+                if check == "full":
+                    img.load()
                 w, h = img.size
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as err:
             skipped.append((path, f"not a readable image ({type(err).__name__}: {err})"))
@@ -261,9 +275,10 @@ def _find_partition_file(root: Path) -> Path:
     )
 
 
-def celeba_split_files(root: str | Path, split: str) -> list[Path]:
-    """The deterministic CelebA subset of a split: the first 18,000 train / 200 val / 1,000 test
-    images of the official partition, in file-name order, that exist in ``img_align_celeba``."""
+def celeba_split_files(root: str | Path, split: str, count: int | None = None) -> list[Path]:
+    """The deterministic CelebA subset of a split: the first ``count`` (default 18,000 train /
+    200 val / 1,000 test) images of the official partition, in file-name order, that exist in
+    ``img_align_celeba``."""
     root = Path(root)
     if split not in CELEBA_PARTITIONS:
         raise ValueError(f"unknown split {split!r}; expected one of {', '.join(CELEBA_PARTITIONS)}")
@@ -286,7 +301,7 @@ def celeba_split_files(root: str | Path, split: str) -> list[Path]:
     files = [image_dir / n for n in sorted(names) if (image_dir / n).is_file()]
     if not files:
         raise FileNotFoundError(f"no {split} images of {partition_file} found in {image_dir}")
-    return files[: CELEBA_COUNTS[split]]
+    return files[: CELEBA_COUNTS[split] if count is None else count]
 
 
 def _celeba(root: Path, split: str, **kwargs) -> FaceFolder:
