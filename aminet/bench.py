@@ -14,7 +14,7 @@ What each number is:
 - ``throughput``: images per second at each batch size, from the median time of one call.
 - ``peak_memory_mb``: memory a forward pass needs on top of the weights. CUDA:
   ``torch.cuda.max_memory_allocated`` minus what was allocated before the call. CPU: the growth of
-  the peak resident set size (``resource.getrusage(...).ru_maxrss``) of a fresh child process that
+  the peak resident set size (``VmHWM`` in /proc/self/status) of a fresh child process that
   loads the model and then runs the forward passes in increasing batch order (a child process,
   because the peak RSS of a process never goes down; eager mode, fp32 weights).
 - ``train``: with ``train=True``, images per second of a full training step (forward, L1 loss,
@@ -274,6 +274,23 @@ def _cuda_peak_mb(runner: _Runner, batch: int) -> float:
     return round((torch.cuda.max_memory_allocated(runner.device) - before) / 2**20, 2)
 
 
+def _peak_rss_kib() -> int:
+    """This process's peak resident set size in KiB.
+
+    Linux: ``VmHWM`` from /proc/self/status, the high-water mark of this process's own memory.
+    Not ``ru_maxrss``: it survives ``exec``, so a child started from a big parent would report
+    the parent's size. Elsewhere: ``resource.getrusage(RUSAGE_SELF).ru_maxrss``.
+    """
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
 def _rss_child_main(spec_json: str) -> None:
     """Child process entry: print the peak RSS growth (MiB) of forward passes as JSON.
 
@@ -290,12 +307,12 @@ def _rss_child_main(spec_json: str) -> None:
     in_channels = getattr(model, "in_channels", 3)
     size, batches = spec["size"], sorted(spec["batches"])
     inputs = {b: _input(b, size, "cpu", spec["channels_last"], in_channels) for b in batches}
-    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    base = _peak_rss_kib()
     result = {}
     for b in batches:
         with torch.inference_mode(), _autocast("cpu", spec["dtype"]):
             model(inputs[b])
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        peak = _peak_rss_kib()
         result[str(b)] = round((peak - base) / 1024, 2)
     print(json.dumps(result))
 
@@ -578,7 +595,7 @@ def _measure(
     memory_method = (
         "torch.cuda.max_memory_allocated minus allocated before the forward pass"
         if device.startswith("cuda")
-        else "peak resident set growth (resource ru_maxrss) of a fresh child process that rebuilds "
+        else "peak resident set growth (VmHWM of /proc/self/status) of a fresh child process that rebuilds "
         "the model and runs the forward passes in increasing batch order (eager, 1 thread, weights "
         "excluded); None for models built by hand (not rebuildable by name)"
     )
