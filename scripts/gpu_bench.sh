@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# One-shot GPU benchmark for a session that has a CUDA machine (H100 / H200 class).
+#
+#   bash scripts/gpu_bench.sh            # writes every result under ${OUT:-gpu_bench_out}/
+#
+# Prepared on a CPU-only machine: nothing here has been run on a GPU yet. It measures, in order of
+# importance (each step has its own time limit so one slow compile cannot eat the whole budget):
+#   1. aminet, aminet-s, sparnet: fp32 eager, batch 1/16/64 (latency, throughput, memory)
+#   2. the same in bf16 + channels_last
+#   3. bf16 + channels_last + CUDA graphs (eager capture)       -> the batch-1 latency target (< 3 ms)
+#   4. bf16 + torch.compile (mode reduce-overhead: compiled + CUDA graphs)
+#   5. training step throughput, bf16 + channels_last, batch 64  -> the > 1,000 img/s target
+#   6. the speed changes before/after on the GPU, and a torch.profiler table of aminet
+# Step limits add up to 555 s: give the device tool timeout_s=600.
+# Paste the JSON files into docs/benchmarks.md with the GPU's name (they carry it in "machine").
+set -u
+OUT_DIR="${OUT:-gpu_bench_out}"
+mkdir -p "$OUT_DIR"
+LOG="$OUT_DIR/log.txt"
+MODELS="aminet,aminet-s,sparnet"
+
+run() {  # run NAME SECONDS COMMAND...: stdout to NAME.json/.txt, stderr to the log
+  local name="$1" limit="$2"
+  shift 2
+  echo "=== $name ($(date -u +%H:%M:%S), limit ${limit}s): $*" | tee -a "$LOG"
+  local start=$SECONDS
+  timeout "$limit" "$@" >"$OUT_DIR/$name.out" 2>>"$LOG"
+  echo "=== $name exit $? after $((SECONDS - start))s" | tee -a "$LOG"
+  tail -c 2000 "$OUT_DIR/$name.out"
+  echo
+}
+
+{
+  nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.max.sm --format=csv
+  python -c "import torch; print('torch', torch.__version__, 'cuda', torch.version.cuda, torch.cuda.get_device_name())"
+} 2>&1 | tee "$OUT_DIR/machine.txt"
+
+# No network on the device machines: run from the checkout instead of installing it.
+export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
+python -c "import aminet, tqdm, torchinfo, matplotlib" 2>&1 | tee -a "$LOG"
+
+run fp32_eager 90 python -m aminet bench --models "$MODELS" --device cuda --batch 1,16,64 --repeats 30 --json
+run bf16_cl 75 python -m aminet bench --models "$MODELS" --device cuda --batch 1,16,64 --repeats 30 \
+  --dtype bf16 --channels-last --json
+run bf16_cl_graphs 60 python -m aminet bench --models "$MODELS" --device cuda --batch 1,16,64 --repeats 50 \
+  --dtype bf16 --channels-last --cuda-graphs --no-memory --json
+run train_bf16_cl 90 python -m aminet bench --models "$MODELS" --device cuda --batch 64 --repeats 10 \
+  --dtype bf16 --channels-last --train --no-memory --json
+run bf16_compile_graphs 150 python -m aminet bench --models aminet,sparnet --device cuda --batch 1,64 --repeats 50 \
+  --dtype bf16 --channels-last --compile --cuda-graphs --no-memory --json
+run speed_changes 45 python scripts/speed_changes.py --device cuda --repeats 20 --train
+run profile 45 python scripts/profile_aminet.py --device cuda --batch 16 --steps 5
+echo "done; results in $OUT_DIR" | tee -a "$LOG"
