@@ -167,12 +167,16 @@ with torch.no_grad():
 assert attn.shape == (1, 2, 4, 4)
 assert torch.allclose(attn.sum(dim=-1), torch.ones(1, 2, 4), atol=1e-5)
 
-fig, axes = plt.subplots(1, 2, figsize=(7, 3))
+fig, axes = plt.subplots(1, 2, figsize=(8, 3.3))
 for head_i, ax in enumerate(axes):
     im = ax.imshow(attn[0, head_i], cmap="viridis", vmin=0)
-    ax.set_title(f"head {head_i}: row = query channel")
+    ax.set_title(f"head {head_i}")
     ax.set_xlabel("key channel")
+    ax.set_ylabel("query channel")
+    ax.set_xticks(range(attn.shape[-1]))
+    ax.set_yticks(range(attn.shape[-1]))
     fig.colorbar(im, ax=ax)
+fig.tight_layout()
 plt.show()
 
 
@@ -259,7 +263,9 @@ hw = [r[0] ** 2 for r in rows]
 plt.figure(figsize=(5, 3.5))
 plt.loglog(hw, [r[1] for r in rows], "o-", label="channel SA (measured MACs)")
 plt.loglog(hw, [r[3] for r in rows], "s--", label="pixel attention (formula)")
-plt.xlabel("pixels HW")
+plt.minorticks_off()
+plt.xticks(hw, [f"{r[0]}x{r[0]}" for r in rows])
+plt.xlabel("image size (pixels HW, log scale)")
 plt.ylabel("MACs")
 plt.legend()
 plt.title("SA grows linearly with HW")

@@ -187,7 +187,7 @@ for i, k in enumerate(rdfe.kernel_sizes):
 plt.xlabel("channel")
 plt.ylabel("AU weight")
 plt.title("AU: each channel splits its weight over the 3 branches")
-plt.legend()
+plt.legend(loc="upper left", bbox_to_anchor=(1, 1))
 plt.show()
 
 

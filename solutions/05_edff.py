@@ -42,12 +42,13 @@ if "google.colab" in sys.modules:  # Colab only: install the course package
 # %%
 import matplotlib.pyplot as plt
 import torch
+import torch.nn.functional as F
 
 import aminet
 from aminet.complexity import count_params
 from aminet.course import check, device, is_smoke, preset
 from aminet.course.explorer import sample_faces
-from aminet.modules import EDFF, Downsample, Upsample
+from aminet.modules import EDFF
 
 torch.manual_seed(0)
 print(
@@ -71,18 +72,18 @@ print("The module notebooks use small tensors, so they run on the CPU.")
 
 # %% [markdown]
 # ## Step 1: an encoder feature and a decoder feature
-# The encoder feature keeps every pixel; the decoder feature went down one stage and back up
-# (Downsample, Upsample), as in the U-Net, so it has lost detail. Both are C x H x W.
+# The encoder feature keeps every pixel. The decoder's feature of the same stage was rebuilt from
+# a coarser one; we imitate that by average-pooling to half size and upsampling back (an untrained
+# `Upsample` would add a checkerboard that hides the point). Both are C x H x W.
 
 # %%
 SIZE = 32 if is_smoke() else 64
 C = 8
 face = sample_faces(1, size=SIZE)[0]
 head = torch.nn.Conv2d(3, C, 3, padding=1)
-down, up = Downsample(C), Upsample(C)
 with torch.no_grad():
     enc = head(face["hr"][None])
-    dec = up(down(enc))
+    dec = F.interpolate(F.avg_pool2d(enc, 2), scale_factor=2, mode="bilinear", align_corners=False)
 print("encoder:", tuple(enc.shape), "| decoder:", tuple(dec.shape))
 assert enc.shape == dec.shape == (1, C, SIZE, SIZE)
 
@@ -119,9 +120,7 @@ assert w_enc.shape == w_dec.shape == (1, 1, SIZE, SIZE)
 assert 0 < w_enc.min() and w_enc.max() < 1
 
 fig, axes = plt.subplots(1, 2, figsize=(7, 3))
-for ax, m, title in zip(
-    axes, (w_enc, w_dec), ("w_enc: keep of the encoder", "w_dec: keep of the decoder")
-):
+for ax, m, title in zip(axes, (w_enc, w_dec), ("w_enc (encoder)", "w_dec (decoder)")):
     im = ax.imshow(m[0, 0], cmap="viridis")
     ax.set_title(title)
     ax.axis("off")
@@ -162,7 +161,7 @@ share = (w_enc / (w_enc + w_dec))[0, 0]
 print(f"encoder share: min {share.min():.3f}, mean {share.mean():.3f}, max {share.max():.3f}")
 assert 0 < share.min() and share.max() < 1
 plt.figure(figsize=(3.5, 3))
-plt.imshow(share, cmap="coolwarm", vmin=0.3, vmax=0.7)
+plt.imshow(share, cmap="coolwarm")
 plt.title("encoder share per pixel")
 plt.colorbar()
 plt.axis("off")
