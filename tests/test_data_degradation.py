@@ -97,3 +97,11 @@ def test_degrade_rejects_bad_input(bad, message):
 def test_resize_rejects_integer_images():
     with pytest.raises(TypeError, match="float"):
         resize_bicubic(torch.zeros(3, 8, 8, dtype=torch.uint8), 4)
+
+
+def test_matrix_resize_is_torch_interpolate():
+    """resize_bicubic uses matrices read off F.interpolate: the same operator, any batch shape."""
+    x = torch.rand(2, 3, 128, 96, dtype=torch.float64)
+    for size in ((16, 12), (200, 150)):
+        ref = F.interpolate(x, size=size, mode="bicubic", align_corners=False, antialias=True)
+        torch.testing.assert_close(resize_bicubic(x, size), ref, atol=1e-12, rtol=0)

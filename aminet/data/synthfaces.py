@@ -203,17 +203,18 @@ def _draw_background(c: _Canvas) -> None:
 def _draw_shoulders(c: _Canvas, p: dict) -> None:
     rng = c.rng
     cloth = rng.random(3).astype(np.float32) * 0.85 + 0.05
-    shoulders, _ = c.ellipse(0.0, 1.45, 0.95, 0.62)
-    c.blend(shoulders, cloth)
+    body = c.region(0.0, 1.3, 0.95)  # shoulders and collar: the bottom of the picture
+    shoulders, _ = body.ellipse(0.0, 1.45, 0.95, 0.62)
+    body.blend(shoulders, cloth)
     if rng.random() < 0.5:  # striped or knitted clothes: more fine texture
         freq = float(rng.uniform(25, 70))
-        c.shade(shoulders, 1 - 0.15 * (np.sin(freq * c.y + 3 * np.sin(6 * c.x)) > 0.3))
-    collar, _ = c.ellipse(0.0, 0.88, 0.26, 0.14)
-    c.blend(collar * shoulders, _clip01(cloth * 0.7))
-    neck = c.edge(np.minimum(0.2 * p["face_w"] / 0.55 - np.abs(c.x), 1.05 - c.y)) * c.edge(
-        c.y - 0.3
-    )
-    c.blend(neck, p["skin"] * 0.82)
+        body.shade(shoulders, 1 - 0.15 * (np.sin(freq * body.y + 3 * np.sin(6 * body.x)) > 0.3))
+    collar, _ = body.ellipse(0.0, 0.88, 0.26, 0.14)
+    body.blend(collar * shoulders, _clip01(cloth * 0.7))
+    neck_c = c.region(0.0, 0.68, 0.42)
+    half_w = 0.2 * p["face_w"] / 0.55
+    neck = neck_c.edge(np.minimum(half_w - np.abs(neck_c.x), 1.05 - neck_c.y))
+    neck_c.blend(neck * neck_c.edge(neck_c.y - 0.3), p["skin"] * 0.82)
 
 
 def _hair_texture(c: _Canvas, p: dict) -> np.ndarray:
