@@ -128,6 +128,10 @@ def run(args) -> int:
     from aminet.data import BadImageError, load_rgb
     from aminet.device import pick_device
 
+    if not Path(args.checkpoint).is_file():
+        raise FileNotFoundError(
+            f"checkpoint {args.checkpoint} does not exist (train one with 'aminet demo' or 'aminet train')"
+        )
     files = _collect(args.inputs)
     device = pick_device(args.device)
     model = load_model(args.checkpoint, map_location=device)
