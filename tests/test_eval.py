@@ -136,3 +136,24 @@ def test_cli_user_errors(argv, message, capsys):
     assert main(["eval", *argv]) == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
+
+
+def test_cli_with_a_checkpoint(tmp_path, capsys):
+    from aminet.checkpoint import save_checkpoint
+
+    overrides = dict(base_channels=8, hourglass_channels=8, num_heads=(1, 1, 1, 1))
+    model = create_model("aminet", **overrides)
+    path = save_checkpoint(
+        {"model_name": "aminet", "model_kwargs": overrides, "model": model.state_dict()},
+        tmp_path / "tiny.pt",
+    )
+    argv = ["eval", "--checkpoint", str(path), "--limit", "1", "--no-vif", "--no-lpips", "--json"]
+    assert main(argv) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["n"] == 1 and out["model"] == str(path)
+    # the same weights through evaluate() give the same numbers
+    direct = evaluate(model, build_dataset("synthetic", "test", limit=1), vif=False, progress=False)
+    assert out["psnr_y"] == pytest.approx(direct["psnr_y"], rel=1e-6)
+    (tmp_path / "broken.pt").write_bytes(b"not a checkpoint")
+    assert main(["eval", "--checkpoint", str(tmp_path / "broken.pt"), "--limit", "1"]) == 2
+    assert "broken.pt" in capsys.readouterr().err
