@@ -71,7 +71,7 @@ def test_tiny_solution_full_marks_student_zero_wrong_partial(tiny):
     assert [e.status for e in solution.exercises] == ["passed", "passed"]
     assert solution.errors == []
 
-    student = grade_notebook(tiny / "notebooks" / "90_tiny.ipynb")
+    student = grade_notebook(tiny / "notebooks" / "90_tiny.py")  # Jupytext .py submissions work too
     assert (student.score, student.max_score) == (0, 2)
     assert [e.status for e in student.exercises] == ["not_attempted", "not_attempted"]
     assert student.errors == [], "a fresh student notebook runs without errors"
