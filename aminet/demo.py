@@ -102,6 +102,9 @@ def _write_report(out: Path, metrics: dict) -> Path:
     model, bicubic, info = metrics["model"], metrics["bicubic"], metrics["run"]
     gain = model["psnr_y"] - bicubic["psnr_y"]
     kwargs = ", ".join(f"{k}={v}" for k, v in info["model_kwargs"].items()) or "registry defaults"
+    narrow = ""
+    if info["model_name"] != "aminet" or info["model_kwargs"]:
+        narrow = " &mdash; <b>a narrower configuration of AMINet, not the paper&#39;s full 12.6M model</b>"
     page = f"""<!doctype html>
 <html><head><meta charset="utf-8"><title>AMINet demo report</title>
 <style>body{{font-family:sans-serif;max-width:900px;margin:2em auto;line-height:1.45}}
@@ -109,7 +112,7 @@ table{{border-collapse:collapse}}td,th{{border:1px solid #bbb;padding:4px 10px;t
 td:first-child{{text-align:left}}img{{max-width:100%}}code{{background:#f3f3f3}}</style></head><body>
 <h1>AMINet demo: x8 face super-resolution on SynthFaces</h1>
 <p>Model <code>{html.escape(info["model_name"])}</code> ({html.escape(info["model_description"])}; {kwargs};
-{info["params"] / 1e6:.3f}M parameters){" &mdash; <b>a narrower configuration of AMINet, not the paper&#39;s full 12.6M model</b>" if info["model_name"] != "aminet" else ""}.
+{info["params"] / 1e6:.3f}M parameters){narrow}.
 Trained for {info["steps"]} steps ({info["train_minutes"]:.1f} min, {info["images_per_second"]:.1f} images/s,
 batch {info["batch_size"]}{f", random {info['crop_size']}x{info['crop_size']} crops" if info["crop_size"] else ""}) on
 {html.escape(info["device"])}; {html.escape(info["machine"])}.</p>
@@ -154,7 +157,7 @@ def run_demo(
         raise ValueError(f"--eval-limit must be at least 1, got {eval_limit}")
     out = Path(out)
     started = time.perf_counter()
-    dev = pick_device(device)
+    dev = pick_device(device, verbose=False)  # train() prints it
     cfg = config or demo_config(minutes, dev, out, seed)
     cfg.progress = progress
     history = train(cfg)
@@ -184,8 +187,9 @@ def run_demo(
             "model_name": cfg.model,
             "model_description": get_model_entry(cfg.model).description,
             "model_kwargs": {
-                k: list(v) if isinstance(v, tuple) else v for k, v in model.model_kwargs.items()
-            },
+                k: list(v) if isinstance(v, tuple) else v
+                for k, v in {**get_model_entry(cfg.model).defaults, **model.model_kwargs}.items()
+            },  # the registry's options for this name plus the run's overrides
             "params": count_params(model),
             "steps": history["steps"],
             "status": history["status"],

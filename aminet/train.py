@@ -509,7 +509,7 @@ def _train(
             raise ValueError(
                 f"--init {cfg.init_from} holds model {init.get('model_name')!r}, not {cfg.model!r}"
             )
-        model.load_state_dict(init["model"])
+        _load_weights(model, init["model"], cfg.init_from)
         if is_main:
             print(f"initialised from {cfg.init_from} (step {init.get('step')})", flush=True)
     if cfg.zero_init_tail and not (cfg.init_from or cfg.resume):
@@ -557,7 +557,7 @@ def _train(
             raise ValueError(
                 f"--resume {cfg.resume} has no optimizer state; it is a weights-only checkpoint (use --init)"
             )
-        _unwrap(model).load_state_dict(state["model"])
+        _load_weights(_unwrap(model), state["model"], cfg.resume)
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
         if not cfg.minutes:
@@ -739,6 +739,7 @@ def _train(
                     record.update({k: v for k, v in losses.items() if k != "loss"})
                     record["perceptual"] = note
                 log.write(json.dumps(record) + "\n")
+                log.flush()  # a live log: tail -f works, and a killed run keeps its lines
                 bar.set_postfix(loss=f"{loss:.4f}", img_s=f"{img_s:.1f}")
                 bar.update(1)
             if now - window_t > 10:
@@ -793,6 +794,17 @@ def _train(
             flush=True,
         )
     return history
+
+
+def _load_weights(model: nn.Module, weights: dict, source: str) -> None:
+    """``load_state_dict`` with a one-line error when the checkpoint was made with other options."""
+    try:
+        model.load_state_dict(weights)
+    except RuntimeError as err:
+        first = str(err).strip().splitlines()[0][:200]
+        raise ValueError(
+            f"{source}: the weights do not fit this model's options ({first})"
+        ) from None
 
 
 def _zero_residual_tail(model: nn.Module) -> None:

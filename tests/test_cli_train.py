@@ -194,3 +194,27 @@ def test_train_smoke_then_upscale_with_its_checkpoint(tmp_path, capsys):
         == 0
     )
     assert Image.open(tmp_path / "sr" / "f_sr.png").size == (128, 128)
+
+
+def test_command_line_options_override_preset_and_config_file(tmp_path):
+    from aminet.cli import build_parser
+    from aminet.commands.train import build_config
+
+    (tmp_path / "run.yaml").write_text("batch_size: 3\nlr: 0.001\n")
+    args = build_parser().parse_args(
+        ["train", "--preset", "smoke", "--config", str(tmp_path / "run.yaml"), "--lr", "5e-4"]
+    )
+    cfg = build_config(args)
+    assert (cfg.batch_size, cfg.lr, cfg.steps, cfg.model_kwargs["base_channels"]) == (3, 5e-4, 6, 8)
+    args = build_parser().parse_args(
+        ["train", "--preset", "smoke", "--model", "aminet-s", "--minutes", "2"]
+    )
+    cfg = build_config(args)
+    assert (
+        cfg.model == "aminet-s"
+        and cfg.model_kwargs == {}
+        and cfg.steps is None
+        and cfg.minutes == 2
+    )
+    args = build_parser().parse_args(["train", "--preset", "short", "--gan"])
+    assert build_config(args).lr == 1e-4

@@ -178,6 +178,8 @@ def build_config(args):
         defaults = TrainConfig().to_dict()
         overrides = {k: v for k, v in overrides.items() if v != defaults[k]}
     overrides.update({k: getattr(args, k) for k in OPTION_NAMES if getattr(args, k) is not None})
+    if args.model is not None and "model_kwargs" not in overrides:
+        overrides["model_kwargs"] = {}  # the preset's size options belong to the preset's model
     if args.minutes is not None and args.steps is None and args.epochs is None:
         overrides["steps"] = None  # a pure time budget
     for name in ("steps", "batch_size", "val_limit", "val_every", "train_limit"):
