@@ -33,8 +33,15 @@ def _resize_matrix(n_in: int, n_out: int) -> torch.Tensor:
     return out[0, 0]
 
 
+@lru_cache(maxsize=64)
+def _resize_matrix_as(
+    n_in: int, n_out: int, dtype: torch.dtype, device: torch.device
+) -> torch.Tensor:
+    return _resize_matrix(n_in, n_out).to(dtype=dtype, device=device)
+
+
 def _resize_matrix_like(n_in: int, n_out: int, like: torch.Tensor) -> torch.Tensor:
-    return _resize_matrix(n_in, n_out).to(dtype=like.dtype, device=like.device)
+    return _resize_matrix_as(n_in, n_out, like.dtype, like.device)
 
 
 def resize_bicubic(img: torch.Tensor, size: int | tuple[int, int]) -> torch.Tensor:

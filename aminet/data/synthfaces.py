@@ -99,10 +99,42 @@ def _resize_bilinear(field: np.ndarray, size: int) -> np.ndarray:
 
 
 @lru_cache(maxsize=4)
+def _radius_sq(size: int) -> np.ndarray:
+    u, v = _pixel_grid(size)
+    return u**2 + v**2
+
+
+@lru_cache(maxsize=4)
 def _pixel_grid(size: int) -> tuple[np.ndarray, np.ndarray]:
     """Pixel-centre coordinates in [-1, 1] (x right, y down)."""
     c = ((np.arange(size, dtype=np.float32) + 0.5) / size) * 2 - 1
     return np.meshgrid(c, c, indexing="xy")
+
+
+class _Draws:
+    """Scalar random choices, drawn from one pre-generated batch: a numpy generator call costs
+    microseconds, and a face makes about a hundred such choices."""
+
+    def __init__(self, rng: np.random.Generator, n: int = 160):
+        self._values = iter(rng.random(n).tolist())
+
+    def uniform(self, lo: float = 0.0, hi: float = 1.0) -> float:
+        return lo + (hi - lo) * next(self._values)
+
+    def chance(self, p: float) -> bool:
+        return next(self._values) < p
+
+    def index(self, weights) -> int:
+        """An index drawn with probabilities proportional to ``weights``."""
+        r = next(self._values) * sum(weights)
+        for i, w in enumerate(weights):
+            r -= w
+            if r < 0:
+                return i
+        return len(weights) - 1
+
+    def colour(self, lo: float = 0.0, hi: float = 1.0) -> np.ndarray:
+        return np.array([self.uniform(lo, hi) for _ in range(3)], dtype=np.float32)
 
 
 class _Canvas:
@@ -110,6 +142,7 @@ class _Canvas:
 
     def __init__(self, rng: np.random.Generator, size: int):
         self.rng = rng
+        self.draw = _Draws(rng)
         self.size = size
         self.u, self.v = _pixel_grid(size)  # image coordinates
         self.img = np.zeros((3, size, size), dtype=np.float32)  # planar: fast broadcasting
@@ -139,7 +172,13 @@ class _Canvas:
         rows = slice(max(int(row - half), 0), max(min(int(row + half) + 1, self.size), 0))
         cols = slice(max(int(col - half), 0), max(min(int(col + half) + 1, self.size), 0))
         sub = object.__new__(_Canvas)
-        sub.rng, sub.size, sub.px, sub.pose = self.rng, None, self.px, self.pose
+        sub.rng, sub.draw, sub.size, sub.px, sub.pose = (
+            self.rng,
+            self.draw,
+            None,
+            self.px,
+            self.pose,
+        )
         sub.u, sub.v = self.u[rows, cols], self.v[rows, cols]
         sub.x, sub.y = self.x[rows, cols], self.y[rows, cols]
         sub.img = self.img[:, rows, cols]
@@ -180,34 +219,33 @@ class _Canvas:
         return _clip01(signed_dist / self.px + 0.5)
 
 
-def _jitter(rng, colour, amount):
-    return _clip01(colour * (1 + rng.uniform(-amount, amount, 3))).astype(np.float32)
+def _jitter(draw: _Draws, colour, amount):
+    return _clip01(colour * (1 + draw.colour(-amount, amount))).astype(np.float32)
 
 
 def _draw_background(c: _Canvas) -> None:
-    rng = c.rng
-    base = rng.random(3).astype(np.float32) * 0.8 + 0.1
-    other = _clip01(base + rng.uniform(-0.35, 0.35, 3)).astype(np.float32)
-    angle = float(rng.uniform(0, 2 * np.pi))
+    d = c.draw
+    base = d.colour(0.1, 0.9)
+    other = _clip01(base + d.colour(-0.35, 0.35))
+    angle = d.uniform(0, 2 * np.pi)
     t = _clip01(0.5 + 0.5 * (np.cos(angle) * c.u + np.sin(angle) * c.v))
-    blobs = c.noise(int(rng.integers(3, 7)))
-    t = _clip01(0.7 * t + 0.6 * (blobs - 0.5) * float(rng.uniform(0, 1)))
+    blobs = c.noise(3 + d.index([1, 1, 1, 1]))
+    t = _clip01(0.7 * t + 0.6 * (blobs - 0.5) * d.uniform())
     base, other = base.reshape(3, 1, 1), other.reshape(3, 1, 1)
     c.img[:] = base + t[None] * (other - base)
-    if rng.random() < 0.4:  # textured wall or fabric behind the person
-        freq = float(rng.uniform(20, 60))
+    if d.chance(0.4):  # textured wall or fabric behind the person
+        freq = d.uniform(20, 60)
         stripes = 0.5 + 0.5 * np.sin(freq * (c.u * np.cos(angle) - c.v * np.sin(angle)))
         c.img *= (1 - 0.08 * stripes)[None]
 
 
 def _draw_shoulders(c: _Canvas, p: dict) -> None:
-    rng = c.rng
-    cloth = rng.random(3).astype(np.float32) * 0.85 + 0.05
+    cloth = c.draw.colour(0.05, 0.9)
     body = c.region(0.0, 1.3, 0.95)  # shoulders and collar: the bottom of the picture
     shoulders, _ = body.ellipse(0.0, 1.45, 0.95, 0.62)
     body.blend(shoulders, cloth)
-    if rng.random() < 0.5:  # striped or knitted clothes: more fine texture
-        freq = float(rng.uniform(25, 70))
+    if c.draw.chance(0.5):  # striped or knitted clothes: more fine texture
+        freq = c.draw.uniform(25, 70)
         body.shade(shoulders, 1 - 0.15 * (np.sin(freq * body.y + 3 * np.sin(6 * body.x)) > 0.3))
     collar, _ = body.ellipse(0.0, 0.88, 0.26, 0.14)
     body.blend(collar * shoulders, _clip01(cloth * 0.7))
@@ -219,7 +257,6 @@ def _draw_shoulders(c: _Canvas, p: dict) -> None:
 
 def _hair_texture(c: _Canvas, p: dict) -> np.ndarray:
     """Per-pixel hair colour: strands radiating from the crown, with waves and highlights."""
-    rng = c.rng
     # The strand direction and waviness vary slowly: compute them on a coarse grid, upsample,
     # and evaluate only the fast oscillation (the strands themselves) at full resolution.
     hx, hy = p["parting"], -1.1
@@ -231,7 +268,7 @@ def _hair_texture(c: _Canvas, p: dict) -> np.ndarray:
             [
                 ang * p["strand_freq"] + warp * 6 + 0.8 * np.sin(r * 9),
                 ang * (p["strand_freq"] * 1.73) + warp * 9,
-                0.5 + 0.5 * np.sin(r * 5.5 + float(rng.uniform(0, 6))),  # broad band of light
+                0.5 + 0.5 * np.sin(r * 5.5 + c.draw.uniform(0, 6)),  # broad band of light
             ]
         )
     )
@@ -442,11 +479,8 @@ def _draw_front_hair(c: _Canvas, p: dict, hair_rgb: np.ndarray) -> None:
 def _draw_glasses(c: _Canvas, p: dict) -> None:
     if not p["glasses"]:
         return
-    rng = c.rng
     frame = (
-        np.array([0.05, 0.05, 0.06], np.float32)
-        if rng.random() < 0.6
-        else rng.random(3).astype(np.float32) * 0.6
+        np.array([0.05, 0.05, 0.06], np.float32) if c.draw.chance(0.6) else c.draw.colour(0.0, 0.6)
     )
     r = p["glasses_r"]
     thick = p["glasses_thick"]
@@ -471,31 +505,27 @@ def _draw_glasses(c: _Canvas, p: dict) -> None:
     c.blend(bridge, frame)
 
 
-def _sample_params(rng: np.random.Generator) -> dict:
+def _sample_params(draw: _Draws) -> dict:
     """All the random choices that define one face (Python floats: numpy float64 scalars would
     silently promote every float32 image operation to float64)."""
 
-    draws = iter(rng.random(64).tolist())  # one call instead of sixty: faster
-
-    def uniform(lo, hi):
-        return lo + (hi - lo) * next(draws)
-
+    uniform, chance = draw.uniform, draw.chance
     skin_t = uniform(0, len(SKIN_TONES) - 1)
     lo = int(skin_t)
     skin = SKIN_TONES[lo] + (skin_t - lo) * (
         SKIN_TONES[min(lo + 1, len(SKIN_TONES) - 1)] - SKIN_TONES[lo]
     )
-    hair = _jitter(rng, HAIR_COLOURS[rng.integers(len(HAIR_COLOURS))], 0.15)
+    hair = _jitter(draw, HAIR_COLOURS[draw.index([1] * len(HAIR_COLOURS))], 0.15)
     light = np.array([uniform(-0.6, 0.6), uniform(-0.5, 0.2), 1.0])
     light = tuple(float(v) for v in light / np.linalg.norm(light))
     face_w = uniform(0.47, 0.6)
-    beard = bool(rng.random() < 0.18)
+    beard = chance(0.18)
     smile = uniform(-0.3, 1.0)
     params = {
-        "skin": _jitter(rng, skin, 0.05),
+        "skin": _jitter(draw, skin, 0.05),
         "hair": hair,
         "brow_colour": _clip01(hair * 0.8 + 0.02),
-        "iris": _jitter(rng, IRIS_COLOURS[rng.integers(len(IRIS_COLOURS))], 0.12),
+        "iris": _jitter(draw, IRIS_COLOURS[draw.index([1] * len(IRIS_COLOURS))], 0.12),
         "light": light,
         "face_w": face_w,
         "face_h": face_w * uniform(1.25, 1.45),
@@ -503,11 +533,11 @@ def _sample_params(rng: np.random.Generator) -> dict:
         "yaw": uniform(-0.2, 0.2),
         "pores": uniform(0.04, 0.12),
         "blush": uniform(0, 1),
-        "freckles": bool(rng.random() < 0.15),
-        "hair_style": int(rng.choice(4, p=[0.12, 0.38, 0.35, 0.15])),
+        "freckles": chance(0.15),
+        "hair_style": draw.index([0.12, 0.38, 0.35, 0.15]),
         "hair_length": uniform(0.4, 1.1),
         "hairline": uniform(-0.6, -0.45),
-        "fringe": uniform(0.08, 0.25) if rng.random() < 0.3 else 0.0,
+        "fringe": uniform(0.08, 0.25) if chance(0.3) else 0.0,
         "fringe_curve": uniform(0.2, 0.8),
         "fringe_wave": uniform(10, 30),
         "parting": uniform(-0.25, 0.25),
@@ -530,12 +560,12 @@ def _sample_params(rng: np.random.Generator) -> dict:
         "mouth_y": uniform(0.38, 0.46),
         "mouth_w": uniform(0.13, 0.19),
         "smile": smile,
-        "open": uniform(0, 0.03) if rng.random() < 0.35 else 0.0,
+        "open": uniform(0, 0.03) if chance(0.35) else 0.0,
         "lip_h": uniform(0.022, 0.038),
-        "lip_tint": np.array([float(rng.uniform(0.05, 0.25)), -0.05, -0.02], np.float32),
+        "lip_tint": np.array([uniform(0.05, 0.25), -0.05, -0.02], np.float32),
         "beard": beard,
         "beard_density": uniform(0.25, 0.7),
-        "glasses": bool(rng.random() < 0.2),
+        "glasses": chance(0.2),
         "glasses_r": uniform(0.1, 0.14),
         "glasses_thick": uniform(0.006, 0.014),
         "lens_tint": uniform(0.75, 1.0),
@@ -548,12 +578,12 @@ def _sample_params(rng: np.random.Generator) -> dict:
 def render_face(rng: np.random.Generator, size: int = IMAGE_SIZE) -> np.ndarray:
     """Draw one face; returns an (size, size, 3) uint8 array. All randomness comes from ``rng``."""
     c = _Canvas(rng, size)
-    p = _sample_params(rng)
+    p = _sample_params(c.draw)
     c.set_pose(
-        cx=float(rng.uniform(-0.06, 0.06)),
-        cy=float(rng.uniform(0.0, 0.1)),
-        scale=float(rng.uniform(0.85, 1.05)),
-        angle=float(rng.uniform(-0.2, 0.2)),
+        cx=c.draw.uniform(-0.06, 0.06),
+        cy=c.draw.uniform(0.0, 0.1),
+        scale=c.draw.uniform(0.85, 1.05),
+        angle=c.draw.uniform(-0.2, 0.2),
     )
     _draw_background(c)
     _draw_shoulders(c, p)
@@ -570,7 +600,7 @@ def render_face(rng: np.random.Generator, size: int = IMAGE_SIZE) -> np.ndarray:
     _draw_front_hair(c, p, hair_rgb)
     _draw_glasses(c, p)
     # global light fall-off (no sensor noise: it would only add an error floor nobody can learn)
-    vignette = 1 - 0.15 * (c.u**2 + c.v**2) * float(rng.uniform(0, 1))
+    vignette = 1 - (0.15 * c.draw.uniform()) * _radius_sq(size)
     c.img *= vignette[None]
     return (_clip01(c.img) * 255 + 0.5).astype(np.uint8).transpose(1, 2, 0)
 
