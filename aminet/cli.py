@@ -12,7 +12,18 @@ import argparse
 import importlib
 import sys
 
-COMMANDS = ("summary", "list_models", "course", "train", "upscale", "demo", "eval", "bench", "prepare_celeba", "ablate")  # modules under aminet/commands/
+COMMANDS = (
+    "summary",
+    "list_models",
+    "course",
+    "train",
+    "upscale",
+    "demo",
+    "eval",
+    "bench",
+    "prepare_celeba",
+    "ablate",
+)  # modules under aminet/commands/
 
 
 class UserError(Exception):

@@ -58,7 +58,7 @@ def demo_config(
             model="aminet-s", batch_size=16, lr=4e-4, crop_size=None, val_every=1000, **common
         )
     return TrainConfig(
-        model="aminet-tiny", batch_size=16, lr=2e-3, crop_size=64, val_every=300, **common
+        model="aminet-tiny", batch_size=8, lr=1e-3, crop_size=64, val_every=250, **common
     )
 
 

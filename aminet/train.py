@@ -788,7 +788,7 @@ def _train(
     )
     if note:
         history["perceptual"] = note
-    if is_main and cfg.progress:
+    if is_main:
         print(
             f"{status}: {step} steps in {seconds / 60:.1f} min; checkpoints and logs in {out}",
             flush=True,
