@@ -29,6 +29,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         "--steps", type=int, default=3, help="profiled steps after one warm-up (default 3)"
     )
     p.add_argument("--device", default="cpu", help="cpu or cuda (default cpu)")
+    p.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's)")
     p.add_argument("--top", type=int, default=15, help="rows per table (default 15)")
     return p.parse_args(argv)
 
@@ -73,6 +74,8 @@ def profile_backward(model, x, steps: int, device: str, top: int) -> str:
 
 def main(argv=None) -> None:
     args = parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     model = create_model(args.model).to(args.device)
     x = torch.rand(args.batch, 3, args.size, args.size, device=args.device)
