@@ -53,6 +53,7 @@ __all__ = [
     "summarise",
     "table_markdown",
     "table_csv",
+    "kendall_tau",
 ]
 
 
@@ -746,3 +747,22 @@ def with_overrides(budget: AblationBudget, **changes) -> AblationBudget:
     new = replace(budget, **{k: v for k, v in changes.items() if v is not None})
     _check_budget(new)
     return new
+
+
+def kendall_tau(ours: Sequence[float], paper: Sequence[float]) -> float | None:
+    """Kendall's tau-a between two scorings of the same rows (1: same order, -1: reversed).
+
+    Pairs tied in either scoring count as neither agreeing nor disagreeing; ``None`` for fewer
+    than two rows. Used to say how well our ordering of a table's variants matches the paper's.
+    """
+    n = len(ours)
+    if n != len(paper):
+        raise ValueError(f"need two scorings of the same rows, got {n} and {len(paper)}")
+    if n < 2:
+        return None
+    score = 0
+    for i in range(n):
+        for j in range(i + 1, n):
+            a, b = ours[i] - ours[j], paper[i] - paper[j]
+            score += (a > 0) - (a < 0) if b > 0 else ((a < 0) - (a > 0) if b < 0 else 0)
+    return score / (n * (n - 1) / 2)

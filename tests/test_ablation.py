@@ -374,3 +374,15 @@ def test_cli_refuses_bad_arguments_with_one_line(capsys):
     assert "--table 'IX'" in capsys.readouterr().err
     assert main(["ablate", "--seeds", "0"]) == 2
     assert "--seeds must be >= 1" in capsys.readouterr().err
+
+
+def test_kendall_tau_counts_agreeing_and_disagreeing_pairs():
+    assert ablation.kendall_tau([1, 2, 3], [10, 20, 30]) == 1.0
+    assert ablation.kendall_tau([3, 2, 1], [10, 20, 30]) == -1.0
+    assert ablation.kendall_tau([1, 3, 2], [10, 20, 30]) == pytest.approx(1 / 3)
+    assert ablation.kendall_tau([1, 1, 2], [10, 20, 30]) == pytest.approx(
+        2 / 3
+    )  # a tie counts as 0
+    assert ablation.kendall_tau([1], [2]) is None
+    with pytest.raises(ValueError, match="same rows"):
+        ablation.kendall_tau([1, 2], [1])
