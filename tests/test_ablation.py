@@ -143,8 +143,7 @@ class FakeTrainer:
 
 def fake_evaluate(model, dataset, **options):
     """PSNR = a value per model + the seed stored in a parameter-free way (model_kwargs not used)."""
-    seed_offset = fake_evaluate.seed_offset
-    psnr = PSNR_BY_MODEL[model.model_name] + seed_offset
+    psnr = PSNR_BY_MODEL.get(model.model_name, 23.5) + fake_evaluate.seed_offset  # bicubic: 23.5
     return {"psnr_y": psnr, "ssim_y": psnr / 100, "vif": 0.1, "lpips": None, "n": len(dataset)}
 
 
@@ -207,6 +206,10 @@ def test_every_variant_is_trained_with_the_same_budget_and_the_table_is_written(
     )
     markdown = (tmp_path / f"smoke-{smoke.fingerprint()}" / "table_I.md").read_text()
     assert "2 steps x batch 2" in markdown and "seeds 0 (one seed)" in markdown
+    assert (
+        "Bicubic on the same test faces: PSNR-Y 23.50" in markdown
+        and result["bicubic"]["psnr_y"] == 23.5
+    )
     assert (
         "| LGFI w/o RDFE | `aminet-no-rdfe` |" in markdown
         and "| 24.00 |" in markdown
@@ -273,7 +276,7 @@ def test_a_variant_killed_mid_training_continues_from_its_checkpoint(tmp_path, s
             budget,
             out=tmp_path,
             train_fn=killer,
-            evaluate_fn=lambda m, d, **o: {"psnr_y": 1.0},
+            evaluate_fn=lambda m, d, **o: {"psnr_y": 1.0, "ssim_y": 0.1},
             progress=False,
             echo=lambda s: None,
         )
@@ -283,7 +286,7 @@ def test_a_variant_killed_mid_training_continues_from_its_checkpoint(tmp_path, s
         budget,
         out=tmp_path,
         train_fn=again,
-        evaluate_fn=lambda m, d, **o: {"psnr_y": 1.0},
+        evaluate_fn=lambda m, d, **o: {"psnr_y": 1.0, "ssim_y": 0.1},
         progress=False,
         echo=lambda s: None,
     )
@@ -331,6 +334,8 @@ def test_seeds_give_mean_and_sample_spread_and_the_shared_reference_is_trained_o
     def evaluate(model, dataset, **options):
         # seed 0 -> +0, seed 1 -> +1: the evaluator learns the seed from the trainer's last call
         offset = float(trainer.calls[-1].seed)
+        if model.model_name == "bicubic":
+            return {"psnr_y": 19.0, "ssim_y": 0.4}
         return {"psnr_y": 20.0 + offset + (model.model_name == "aminet"), "ssim_y": 0.5}
 
     result = run_ablation(
