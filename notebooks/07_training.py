@@ -19,7 +19,8 @@
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/aminet-course/aminet/blob/main/notebooks/07_training.ipynb)
 #
 # **Goals.** After this notebook you can
-# 1. write one training step of AMINet (the L1 loss of eq. 17, Adam) and see it learn,
+# 1. write the learning-rate schedule and one training step of AMINet (the L1 loss of eq. 17,
+#    Adam), and see it learn,
 # 2. run `aminet.train` and read its loss curve, validation PSNR and sample grid,
 # 3. evaluate a checkpoint against the bicubic baseline,
 # 4. survive a disconnect: resume from `last.pt` and continue *exactly* where the run stopped
@@ -102,20 +103,41 @@ print("runs are written to", RUNS.resolve())
 # between possible details and blurs them; L1 tolerates a few large errors and keeps edges sharper
 # (and trains to a higher PSNR in practice, although PSNR is an L2 measure). The optimiser is Adam
 # ($\beta_1 = 0.9$, $\beta_2 = 0.99$, learning rate $2\times10^{-4}$, Sec. IV-B). The paper does
-# not give a schedule; `aminet.train` decays the learning rate along a cosine to 1 % of its start:
+# not give a schedule; `aminet.train` decays the learning rate along a half cosine, from its start
+# down to a floor (1 % of the start), so every run, long or short, ends with small careful steps:
+#
+# $$\eta(t) = \eta_0 \Big[r + (1 - r)\,\tfrac{1}{2}\big(1 + \cos(\pi \min(t/T, 1))\big)\Big]$$
+#
+# ## Exercise 1: the cosine schedule
+# Write `cosine_factor(step, total, min_ratio)`: the factor in brackets above for step $t$ of a
+# $T$-step run with floor $r$ (after the last step it stays at the floor).
+
+
+# %%
+def cosine_factor(step, total, min_ratio):
+    """The learning-rate factor at `step` of a `total`-step cosine schedule with floor `min_ratio`."""
+    # YOUR CODE HERE
+    raise NotImplementedError()
+
+
+# %%
+cosine_factor = check("train.cosine_factor", cosine_factor)
 
 # %%
 from aminet.train import ScheduleShape
 
-shape = ScheduleShape("cosine", total=10_000, warmup=0, min_ratio=0.01)
-steps = range(0, 10_001, 100)
+shape = ScheduleShape("cosine", total=10_000, warmup=0, min_ratio=0.01)  # what the trainer uses
+steps = range(0, 12_001, 100)
 plt.figure(figsize=(5, 2.8))
-plt.plot(steps, [2e-4 * shape(s) for s in steps])
+plt.plot(steps, [2e-4 * cosine_factor(s, 10_000, 0.01) for s in steps], label="yours")
+plt.plot(steps[::10], [2e-4 * shape(s) for s in steps[::10]], "o", ms=4, label="aminet.train")
 plt.xlabel("step")
 plt.ylabel("learning rate")
 plt.title("cosine schedule of a 10,000-step run")
+plt.legend()
 plt.show()
-assert math.isclose(shape(0), 1.0) and math.isclose(shape(10_000), 0.01)
+assert all(math.isclose(cosine_factor(s, 10_000, 0.01), shape(s), abs_tol=1e-9) for s in steps)
+assert math.isclose(cosine_factor(0, 10_000, 0.01), 1.0) and math.isclose(shape(10_000), 0.01)
 
 # %% [markdown]
 # ## Step 1: a batch
@@ -144,7 +166,7 @@ for ax, img, title in zip(
 plt.show()
 
 # %% [markdown]
-# ## Exercise 1: one training step (eq. 17)
+# ## Exercise 2: one training step (eq. 17)
 # Write `l1_step(model, optimizer, inp, hr)`: run the model, take the L1 loss against `hr`, clear
 # the gradients left by the previous step, backpropagate, update the weights, and return the loss
 # (detached, or as a float). The order matters: PyTorch *adds* new gradients to old ones.

@@ -1,5 +1,7 @@
 """The checks of notebooks 00 and 07-10 accept aminet's references and catch typical mistakes."""
 
+import math
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -13,6 +15,7 @@ EXERCISES = [
     "metrics.rgb_to_y",
     "metrics.psnr_y",
     "train.l1_step",
+    "train.cosine_factor",
     "gan.discriminator_loss",
     "gan.generator_loss",
     "bench.time_calls",
@@ -122,6 +125,18 @@ MUTATIONS = {
     "step with zero_grad after backward": ("train.l1_step", _step(zero="after")),
     "step without optimizer.step": ("train.l1_step", _step(update=False)),
     "step with the MSE loss": ("train.l1_step", _step(loss_fn=F.mse_loss)),
+    "cosine without the floor": (
+        "train.cosine_factor",
+        lambda step, total, m: 0.5 * (1 + math.cos(math.pi * min(step / total, 1))),
+    ),
+    "cosine not clamped after the last step": (
+        "train.cosine_factor",
+        lambda step, total, m: m + (1 - m) * 0.5 * (1 + math.cos(math.pi * step / total)),
+    ),
+    "cosine without the one-half": (
+        "train.cosine_factor",
+        lambda step, total, m: m + (1 - m) * (1 + math.cos(math.pi * min(step / total, 1))),
+    ),
     "discriminator with swapped labels": (
         "gan.discriminator_loss",
         lambda r, f: _bce(r, 0) + _bce(f, 1),
@@ -175,6 +190,12 @@ def test_typical_mistake_is_caught(mistake):
             ),
         ),
         ("bench.time_calls", _timer()),
+        (
+            "train.cosine_factor",
+            lambda step, total, m: (
+                m + (1 - m) * (math.cos(math.pi * min(step, total) / total) + 1) / 2
+            ),
+        ),
     ],
 )
 def test_equivalent_answers_pass(exercise, right):

@@ -447,6 +447,24 @@ def _train_step_outcome(args: tuple, loss) -> tuple:
     return (loss, [p.detach().clone() for p in model.parameters()])
 
 
+def _cosine_cases() -> list[Case]:
+    return [
+        Case(f"step={s}, total={t}, min_ratio={m}", (lambda s=s, t=t, m=m: (s, t, m)))
+        for s, t, m in ((0, 100, 0.01), (50, 100, 0.01), (25, 200, 0.1), (130, 100, 0.05))
+    ]
+
+
+def _as_float64(args: tuple, value):
+    """Compare numbers within the tolerance (a float computed in another order differs slightly)."""
+    if isinstance(value, torch.Tensor) and value.numel() == 1:
+        value = value.item()
+    return (
+        torch.tensor(float(value), dtype=torch.float64)
+        if isinstance(value, (int, float))
+        else value
+    )
+
+
 def _logits(n: int, sizes: tuple[int, ...], shift: float) -> list[torch.Tensor]:
     return [torch.randn(n, 1, s, s) * 2 + shift for s in sizes]
 
@@ -679,6 +697,16 @@ def _exercises() -> list[Exercise]:
             notebook="07",
             grad=True,
             outcome=_train_step_outcome,
+        ),
+        Exercise(
+            "train.cosine_factor",
+            "The cosine learning-rate schedule: from 1 down to min_ratio, then flat",
+            ref.train_cosine_factor,
+            _cosine_cases(),
+            hint="progress = min(step / total, 1); return min_ratio + (1 - min_ratio) * 0.5 * "
+            "(1 + cos(pi * progress)).",
+            notebook="07",
+            outcome=_as_float64,
         ),
         Exercise(
             "gan.discriminator_loss",

@@ -292,3 +292,11 @@ def ablation_difference(a: torch.Tensor, b: torch.Tensor) -> tuple[torch.Tensor,
     diff = b.mean() - a.mean()
     se = (a.var(unbiased=True) / a.numel() + b.var(unbiased=True) / b.numel()).sqrt()
     return diff, se
+
+
+def train_cosine_factor(step: int, total: int, min_ratio: float) -> float:
+    """The learning-rate factor of ``aminet.train``'s cosine schedule (no warm-up) at ``step``:
+    from 1 down to ``min_ratio`` over ``total`` steps, then flat."""
+    from aminet.train import ScheduleShape
+
+    return ScheduleShape("cosine", total, warmup=0, min_ratio=min_ratio)(step)
