@@ -102,3 +102,29 @@ def test_bad_arguments():
 def test_limit_caps_the_split():
     assert len(build_dataset("synthetic", "test", limit=5)) == 5
     assert len(build_dataset("synthetic", "val", limit=10_000)) == 200
+
+
+def test_speed_and_grid_tool(tmp_path, capsys):
+    from PIL import Image
+
+    from aminet.data.__main__ import main
+
+    main(
+        [
+            "--n",
+            "2",
+            "--repeat",
+            "1",
+            "--rows",
+            "1",
+            "--cols",
+            "2",
+            "--with-lr",
+            "--grid",
+            str(tmp_path / "g.png"),
+        ]
+    )
+    out = capsys.readouterr().out
+    assert "faces per CPU-second" in out and "render + degrade" in out
+    with Image.open(tmp_path / "g.png") as grid:
+        assert grid.size == (256, 256)  # 2 faces wide, HR above its bicubic input

@@ -331,13 +331,14 @@ def build_dataset(
     limit: int | None = None,
     augment: bool = False,
     seed: int = 0,
-    check: bool = True,
+    check: bool | str = True,
 ) -> Dataset:
     """Make a dataset from a spec string: ``synthetic``, ``celeba:DIR``, ``folder:DIR`` or ``lr:DIR``.
 
     ``synthetic`` is the built-in SynthFaces; ``celeba:DIR`` a prepared or raw CelebA folder;
     ``folder:DIR`` any folder of HR faces (Helen, SCface, your own: DIR/<split>/ if present, else
-    DIR); ``lr:DIR`` LR-only faces for inference. ``augment`` adds random horizontal flips.
+    DIR); ``lr:DIR`` LR-only faces for inference. ``augment`` adds random horizontal flips;
+    ``check`` is passed to :func:`scan_images` (how thoroughly folders are checked up front).
     """
     from aminet.data.synthfaces import SynthFaces
 
@@ -347,10 +348,10 @@ def build_dataset(
         raise ValueError(f"limit must be a positive number of images, got {limit}")
     kind, _, arg = spec.partition(":")
     if kind == "synthetic" and not arg:
-        full = SynthFaces(split, seed=seed, augment=augment)
-        return SynthFaces(
-            split, size=min(limit, len(full)) if limit else None, seed=seed, augment=augment
-        )
+        from aminet.data.synthfaces import SPLIT_SIZES
+
+        size = min(limit, SPLIT_SIZES[split]) if limit else None
+        return SynthFaces(split, size=size, seed=seed, augment=augment)
     if kind in ("celeba", "folder", "lr") and arg:
         root = Path(arg).expanduser()
         if not root.is_dir():
