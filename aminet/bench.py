@@ -736,7 +736,7 @@ def plot_tradeoff(
     if missing:
         left.text(
             0.02,
-            0.02,
+            0.97,
             "not yet trained here (no PSNR): " + ", ".join(missing),
             transform=left.transAxes,
             fontsize=7,
@@ -745,7 +745,8 @@ def plot_tradeoff(
     left.set_xlabel("parameters (M)")
     left.set_ylabel("PSNR (dB), x8 CelebA")
     left.set_title("Fig. 1 style: params vs PSNR (paper's points in grey)")
-    left.legend(fontsize=7, loc="lower right")
+    left.legend(fontsize=7, loc="upper right", markerscale=0.4)
+    left.margins(0.12)
 
     lat = [r["latency_ms"]["median"] for r in rows]
     macs = [r["macs"] / 1e9 for r in rows]
@@ -768,6 +769,7 @@ def plot_tradeoff(
             textcoords="offset points",
         )
     fig.colorbar(sc, ax=right, label="best measured throughput (img/s)")
+    right.margins(0.3)
     right.set_xlabel("parameters (M)")
     right.set_ylabel("batch-1 latency (ms), measured")
     right.set_title(f"ours, measured on {machine or 'this machine'}", fontsize=9)
