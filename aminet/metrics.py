@@ -73,6 +73,8 @@ def _to_255(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Both images on the 0-255 scale in float64 (metrics are not the place to save bits)."""
     _check_pair(sr, hr)
+    if sr.device.type == "mps":  # Apple GPUs have no float64: measure on the CPU
+        sr, hr = sr.cpu(), hr.cpu()
     sr, hr = sr.detach().double(), hr.detach().double()
     if y_channel:
         return rgb_to_y(sr), rgb_to_y(hr)

@@ -16,6 +16,7 @@ from aminet.data.datasets import (
     scan_images,
 )
 from aminet.data.degradation import degrade, quantize_8bit, resize_bicubic
+from aminet.data.prepare import prepare_celeba
 from aminet.data.synthfaces import SPLIT_SIZES, SynthFaces, render_face
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "celeba_split_files",
     "degrade",
     "load_rgb",
+    "prepare_celeba",
     "quantize_8bit",
     "render_face",
     "resize_bicubic",
