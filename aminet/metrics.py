@@ -282,7 +282,8 @@ class FID:
 
         path = Path(path) if path else _hub_checkpoints() / INCEPTION_FILE
         _require_file(path, "FID", f"https://download.pytorch.org/models/{INCEPTION_FILE}")
-        net = inception_v3(weights=None, aux_logits=True, init_weights=False)
+        # transform_input=True: these Google weights expect it, as torchvision sets when it loads them
+        net = inception_v3(weights=None, aux_logits=True, init_weights=False, transform_input=True)
         net.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
         net.fc = nn.Identity()
         return _InceptionFeatures(net)

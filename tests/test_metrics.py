@@ -205,3 +205,24 @@ def test_lpips_loads_the_backbone_from_the_cache(tmp_path, monkeypatch):
     torch.save({"unrelated": torch.zeros(1)}, cache / ALEXNET_FILE)
     with pytest.raises(MetricUnavailable, match="not torchvision's AlexNet"):
         LPIPS()
+
+
+def test_fid_loads_inception_from_the_cache(tmp_path, monkeypatch):
+    """Plumbing only (a random Inception written by the test; never a reported number): the
+    cached file is what FID loads, with torchvision's input transform, and it runs end to end."""
+    from torchvision.models import inception_v3
+
+    torch.manual_seed(0)
+    net = inception_v3(weights=None, aux_logits=True, init_weights=False)
+    cache = tmp_path / "hub" / "checkpoints"
+    cache.mkdir(parents=True)
+    torch.save(net.state_dict(), cache / INCEPTION_FILE)
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    fid = FID()
+    inner = fid.features.net
+    assert inner.transform_input and isinstance(inner.fc, torch.nn.Identity)
+    torch.testing.assert_close(inner.Conv2d_1a_3x3.conv.weight, net.Conv2d_1a_3x3.conv.weight)
+    x = torch.rand(2, 3, 32, 32)
+    fid.update(x, x)  # (compute() on 2048-d features needs a 2048x2048 sqrtm: too slow for a test)
+    assert fid._sr[0].shape == (2, 2048)
+    np.testing.assert_allclose(fid._sr[0], fid._hr[0])
