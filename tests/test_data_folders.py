@@ -251,3 +251,19 @@ def test_prepare_celeba_cli(tmp_path, capsys):
     assert (out / "train" / "000001.png").read_bytes() == first
     assert main(["prepare-celeba", str(tmp_path / "nowhere"), str(tmp_path / "o2")]) == 2
     assert "img_align_celeba" in capsys.readouterr().err
+
+
+def test_precropped_flat_celeba_folder(tmp_path):
+    """A folder of faces already cropped to 128 (PNG, CelebA names) with the partition file."""
+    for k in range(1, 5):
+        _save(_face(k), tmp_path / f"{k:06d}.png")
+    (tmp_path / "list_eval_partition.txt").write_text(
+        "000001.jpg 0\n000002.jpg 0\n000003.jpg 2\n000004.jpg 1\n"
+    )
+    train = build_dataset(f"celeba:{tmp_path}", "train")
+    assert [p.name for p in train.files] == ["000001.png", "000002.png"]
+    torch.testing.assert_close(train[0]["hr"], torch.from_numpy(_face(1)).permute(2, 0, 1) / 255)
+    assert [p.name for p in build_dataset(f"celeba:{tmp_path}", "test").files] == ["000003.png"]
+    (tmp_path / "list_eval_partition.txt").unlink()
+    with pytest.raises(FileNotFoundError, match="folder:"):
+        build_dataset(f"celeba:{tmp_path}", "test")

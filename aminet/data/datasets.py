@@ -275,18 +275,10 @@ def _find_partition_file(root: Path) -> Path:
     )
 
 
-def celeba_split_files(root: str | Path, split: str, count: int | None = None) -> list[Path]:
-    """The deterministic CelebA subset of a split: the first ``count`` (default 18,000 train /
-    200 val / 1,000 test) images of the official partition, in file-name order, that exist in
-    ``img_align_celeba``."""
-    root = Path(root)
+def _partition_names(root: Path, split: str) -> list[str]:
+    """File names of one split of CelebA's official partition, in file-name order."""
     if split not in CELEBA_PARTITIONS:
         raise ValueError(f"unknown split {split!r}; expected one of {', '.join(CELEBA_PARTITIONS)}")
-    image_dir = root / "img_align_celeba"
-    if not image_dir.is_dir():
-        raise FileNotFoundError(
-            f"{image_dir} not found (expected CelebA's img_align_celeba folder)"
-        )
     partition_file = _find_partition_file(root)
     wanted = CELEBA_PARTITIONS[split]
     names = []
@@ -298,24 +290,59 @@ def celeba_split_files(root: str | Path, split: str, count: int | None = None) -
             raise ValueError(f"{partition_file}:{line_no}: expected 'NAME PARTITION', got {line!r}")
         if int(parts[1]) == wanted:
             names.append(parts[0])
-    files = [image_dir / n for n in sorted(names) if (image_dir / n).is_file()]
+    return sorted(names)
+
+
+def celeba_split_files(root: str | Path, split: str, count: int | None = None) -> list[Path]:
+    """The deterministic CelebA subset of a split: the first ``count`` (default 18,000 train /
+    200 val / 1,000 test) images of the official partition, in file-name order, that exist in
+    ``img_align_celeba``."""
+    root = Path(root)
+    image_dir = root / "img_align_celeba"
+    if not image_dir.is_dir():
+        raise FileNotFoundError(
+            f"{image_dir} not found (expected CelebA's img_align_celeba folder)"
+        )
+    names = _partition_names(root, split)
+    files = [image_dir / n for n in names if (image_dir / n).is_file()]
     if not files:
-        raise FileNotFoundError(f"no {split} images of {partition_file} found in {image_dir}")
+        raise FileNotFoundError(f"no {split} images of the partition file found in {image_dir}")
     return files[: CELEBA_COUNTS[split] if count is None else count]
 
 
+def _precropped_split_files(root: Path, split: str) -> list[Path]:
+    """A flat folder of already-cropped CelebA faces (any extension, same names as CelebA's):
+    the same deterministic subset, matched by file stem."""
+    wanted = {Path(n).stem for n in _partition_names(root, split)}
+    files, _ = scan_images(root, check=False)
+    files = [f for f in files if f.stem in wanted]
+    if not files:
+        raise FileNotFoundError(f"none of the {split} images of the partition file are in {root}")
+    return files[: CELEBA_COUNTS[split]]
+
+
 def _celeba(root: Path, split: str, **kwargs) -> FaceFolder:
-    """A prepared folder (root/<split>/*.png from 'aminet prepare-celeba') or raw aligned CelebA."""
+    """CelebA in one of three layouts: prepared (root/<split>/ from 'aminet prepare-celeba'), raw
+    (root/img_align_celeba/ + the partition file), or a flat folder of faces already cropped to
+    128x128 with the partition file beside them."""
     if (root / split).is_dir():
         return FaceFolder(root / split, **kwargs)
+    kwargs.pop("check", None)  # up to 200k files: checked lazily, errors name the file
     if (root / "img_align_celeba").is_dir():
-        kwargs.pop("check", None)  # 200k files: checked lazily, errors name the file
         return FaceFolder(
             files=celeba_split_files(root, split), crop=CELEBA_CROP, check=False, **kwargs
         )
+    if scan_images(root, check=False)[0]:
+        try:
+            return FaceFolder(files=_precropped_split_files(root, split), check=False, **kwargs)
+        except FileNotFoundError as err:
+            raise FileNotFoundError(
+                f"{err}. For a folder of faces without CelebA's partition, use folder:{root}"
+            ) from None
     raise FileNotFoundError(
         f"{root} is neither a prepared CelebA folder (with {split}/) nor raw CelebA (with "
-        "img_align_celeba/ and list_eval_partition.txt); see data/README.md"
+        "img_align_celeba/ and list_eval_partition.txt) nor a folder of cropped CelebA faces; "
+        "see data/README.md"
     )
 
 
