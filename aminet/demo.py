@@ -71,7 +71,8 @@ def _grid(
     import matplotlib.pyplot as plt
     import torch.nn.functional as F
 
-    fig, axes = plt.subplots(count, 4, figsize=(8, 2.1 * count))
+    count = min(count, len(test_set))
+    fig, axes = plt.subplots(count, 4, figsize=(8, 2.1 * count), squeeze=False)
     titles = ("LR 16x16", "bicubic", f"model ({model.model_name})", "HR 128x128")
     for row in range(count):
         item = test_set[row]

@@ -748,7 +748,12 @@ def _train(
             if cfg.minutes and steps_this_run % 20 == 0:
                 per_step = elapsed / steps_this_run
                 fit = step + int((cfg.minutes * 60 - elapsed) / per_step)
-                shape.total = max(step + 1, min(fit, int(cfg.steps) if cfg.steps else fit))
+                total = max(step + 1, min(fit, int(cfg.steps) if cfg.steps else fit))
+                if world > 1:  # every process must follow rank 0's schedule and stop together
+                    agreed = torch.tensor([total], dtype=torch.int64, device=device)
+                    dist.broadcast(agreed, 0)
+                    total = int(agreed.item())
+                shape.total = total
                 bar.total = shape.total
             if out_of_time:
                 status = "time budget"
