@@ -48,6 +48,6 @@ run train_bf16_cl 90 python -m aminet bench --models "$MODELS" --device cuda --b
   --dtype bf16 --channels-last --train --no-memory --json
 run bf16_compile_graphs 150 python -m aminet bench --models aminet,sparnet --device cuda --batch 1,64 --repeats 50 \
   --dtype bf16 --channels-last --compile --cuda-graphs --no-memory --json
-run speed_changes 45 python scripts/speed_changes.py --device cuda --repeats 20 --train
+run speed_changes 45 python scripts/speed_changes.py --device cuda --repeats 20 --train --memory-format
 run profile 45 python scripts/profile_aminet.py --device cuda --batch 16 --steps 5
 echo "done; results in $OUT_DIR" | tee -a "$LOG"

@@ -10,7 +10,7 @@ both use the same weights. Rows:
 - RDFE (stage 1): the AU pools each branch instead of a full-size concatenation.
 - SKAF (stage 1): channel mean / max combined from the two conv outputs, no concatenation.
 - the whole model (``--model``, batch 1) with every change off vs on; ``--train`` adds a
-  forward + backward step.
+  forward + backward step; ``--memory-format`` adds the model in channels_last vs contiguous.
 Every row prints the largest absolute difference between before and after outputs.
 """
 
@@ -166,6 +166,25 @@ def model_rows(args) -> None:
     )
 
 
+def memory_format_rows(args) -> None:
+    """The model in the default layout vs channels_last (same weights, same input values)."""
+    torch.manual_seed(0)
+    plain = create_model(args.model).to(args.device).eval()
+    nhwc = create_model(args.model).to(args.device).eval()
+    nhwc.load_state_dict(plain.state_dict())
+    nhwc = nhwc.to(memory_format=torch.channels_last)
+    x = torch.rand(1, 3, args.size, args.size, device=args.device)
+    x_nhwc = x.contiguous(memory_format=torch.channels_last)
+    with torch.inference_mode():
+        diff = (plain(x) - nhwc(x_nhwc)).abs().max().item()
+        timings = interleaved(
+            {"contiguous (NCHW)": lambda: plain(x), "channels_last": lambda: nhwc(x_nhwc)},
+            args.repeats,
+            args.device,
+        )
+    report(f"{args.model} forward, memory format, batch 1", timings, diff)
+
+
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -179,6 +198,9 @@ def main(argv=None) -> None:
     p.add_argument("--device", default="cpu", help="cpu or cuda (default cpu)")
     p.add_argument("--train", action="store_true", help="also time forward + backward of the model")
     p.add_argument("--skip-modules", action="store_true", help="only the whole-model rows")
+    p.add_argument(
+        "--memory-format", action="store_true", help="also time the model in channels_last"
+    )
     args = p.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -187,6 +209,8 @@ def main(argv=None) -> None:
     if not args.skip_modules:
         module_rows(args)
     model_rows(args)
+    if args.memory_format:
+        memory_format_rows(args)
 
 
 if __name__ == "__main__":
