@@ -173,7 +173,7 @@ PRESETS: dict[str, dict] = {
         val_batch_size=4,
         perceptual="auto",
     ),
-    # about an hour on one GPU: full AMINet, whole faces
+    # 20,000 steps of full AMINet on whole faces: a GPU job (not timed here: no GPU in the sandbox)
     "short": dict(model="aminet", batch_size=16, steps=20_000, val_every=1_000, val_limit=200),
     # the paper's setting as far as it is stated (Adam 0.9/0.99, lr 2e-4, L1); length is our choice
     "full": dict(model="aminet", batch_size=16, steps=200_000, val_every=5_000, val_limit=None),

@@ -26,7 +26,7 @@ def add_parser(sub) -> None:
         description=(
             "Train a super-resolution model on 16x16 -> 128x128 faces. Defaults follow the paper: Adam "
             "(0.9, 0.99), learning rate 2e-4, L1 loss, with a cosine schedule. Start from a --preset "
-            "(smoke: seconds on a CPU; short: about an hour on a GPU; full: the long run), then change "
+            "(smoke: seconds on a CPU; short: 20,000 steps, a GPU job; full: 200,000 steps), then change "
             "what you need. Training can run for a number of --steps, --epochs or --minutes."
         ),
         epilog=EPILOG,
