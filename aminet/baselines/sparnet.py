@@ -1,7 +1,7 @@
 """SPARNet: Face Super-Resolution with spatial attention (Chen et al., TIP 2020), the paper's peer.
 
 Written from the SPARNet paper's description ("Learning Spatial Attention for Face Super-Resolution")
-and the layer facts in docs/research-notes (section 2), not copied from its code:
+and the published layer facts of its public code (module names and sizes), not copied from it:
 
     encoder   conv3x3(3 -> 32) at 128x128, then 3 residual blocks that halve the resolution:
               32 -> 64 (64x64), 64 -> 128 (32x32), 128 -> 128 (16x16)
