@@ -33,6 +33,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from aminet.weights import HOW_TO_ALLOW, fetch_pretrained
+
 __all__ = [
     "FID",
     "LPIPS",
@@ -190,11 +192,11 @@ def _hub_checkpoints() -> Path:
 
 
 def _require_file(path: Path, what: str, url: str) -> Path:
-    if not path.is_file():
+    if not fetch_pretrained(path, url):
         raise MetricUnavailable(
             f"{what} unavailable: pretrained weights not found. Put the file {path.name} in "
             f"{path.parent} (download it from {url} on a machine with internet access, or set "
-            "TORCH_HOME to a folder whose hub/checkpoints/ holds it)"
+            f"TORCH_HOME to a folder whose hub/checkpoints/ holds it), {HOW_TO_ALLOW}"
         )
     return path
 

@@ -22,6 +22,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from aminet.weights import HOW_TO_ALLOW, fetch_pretrained
+
 __all__ = [
     "VGG19_FILE",
     "VGG19_LAYERS",
@@ -51,7 +53,8 @@ def _missing_message(path: Path) -> str:
     return (
         f"VGG19 ImageNet weights not found: put {VGG19_FILE} in {path.parent}/ (download it on a "
         f"machine with internet from {VGG19_URL}, or run torchvision.models.vgg19(weights='IMAGENET1K_V1') "
-        "there once and copy the file), or train without the perceptual term with --perceptual none"
+        "there once and copy the file), or train without the perceptual term with --perceptual none, "
+        + HOW_TO_ALLOW
     )
 
 
@@ -73,7 +76,7 @@ class VGGPerceptualLoss(nn.Module):
         if unknown:
             raise ValueError(f"unknown VGG19 layer(s) {unknown}; choose from {list(VGG19_LAYERS)}")
         path = Path(weights_path) if weights_path else vgg19_weights_path()
-        if not path.is_file():
+        if not fetch_pretrained(path, VGG19_URL):
             raise PerceptualWeightsMissing(_missing_message(path))
         self.indices = sorted(VGG19_LAYERS[name] for name in layers)
         self.features = _vgg19_features(self.indices[-1])
