@@ -137,6 +137,8 @@ class AMIGANTrainer:
         )
 
     def step(self, model, optimizer, scaler, inp, hr, amp_dtype, device, grad_clip) -> dict:
+        from aminet.train import optimizer_step
+
         cfg = self.cfg
         autocast = dict(
             device_type=device.type, dtype=amp_dtype or torch.float32, enabled=amp_dtype is not None
@@ -148,10 +150,7 @@ class AMIGANTrainer:
         self.disc.requires_grad_(True)
         with torch.autocast(**autocast):
             loss_d = discriminator_loss(self.disc_ddp(hr), self.disc_ddp(sr.detach()))
-        self.optimizer.zero_grad(set_to_none=True)
-        self.scaler.scale(loss_d).backward()
-        self.scaler.step(self.optimizer)
-        self.scaler.update()
+        optimizer_step(loss_d, self.optimizer, self.scaler, self.disc.parameters())
 
         # Generator: eq. 22 through the frozen discriminator (unwrapped: D gets no gradients here).
         self.disc.requires_grad_(False)
@@ -161,13 +160,7 @@ class AMIGANTrainer:
         with torch.autocast(**autocast):
             loss_adv = generator_adversarial_loss(self.disc(sr))
         loss = cfg.lambda_pix * loss_pix + cfg.lambda_pcp * loss_pcp + cfg.lambda_adv * loss_adv
-        optimizer.zero_grad(set_to_none=True)
-        scaler.scale(loss).backward()
-        if grad_clip:
-            scaler.unscale_(optimizer)
-            nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
-        scaler.step(optimizer)
-        scaler.update()
+        optimizer_step(loss, optimizer, scaler, model.parameters(), grad_clip)
         return {
             "loss": loss.item(),
             "loss_pix": loss_pix.item(),

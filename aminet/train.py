@@ -828,6 +828,17 @@ def _zero_residual_tail(model: nn.Module) -> None:
         nn.init.zeros_(tail.bias)
 
 
+def optimizer_step(loss, optimizer, scaler, parameters, grad_clip: float | None = None) -> None:
+    """Backward through the AMP scaler, optional gradient clipping, step, scaler update."""
+    optimizer.zero_grad(set_to_none=True)
+    scaler.scale(loss).backward()
+    if grad_clip:
+        scaler.unscale_(optimizer)
+        nn.utils.clip_grad_norm_(parameters, grad_clip)
+    scaler.step(optimizer)
+    scaler.update()
+
+
 def _l1_step(model, optimizer, scaler, inp, hr, amp_dtype, device, grad_clip) -> dict:
     """One step of eq. 17: mean absolute error between the SR face and the HR face."""
     with torch.autocast(
@@ -835,13 +846,7 @@ def _l1_step(model, optimizer, scaler, inp, hr, amp_dtype, device, grad_clip) ->
     ):
         sr = model(inp)
     loss = F.l1_loss(sr.float(), hr)
-    optimizer.zero_grad(set_to_none=True)
-    scaler.scale(loss).backward()
-    if grad_clip:
-        scaler.unscale_(optimizer)
-        nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
-    scaler.step(optimizer)
-    scaler.update()
+    optimizer_step(loss, optimizer, scaler, model.parameters(), grad_clip)
     value = loss.item()
     return {"loss": value, "loss_pix": value}
 
