@@ -53,14 +53,9 @@ def is_smoke() -> bool:
 
 def device():
     """The best available torch device (cuda, then mps, then cpu), so notebooks print what they use."""
-    import torch
+    from aminet.device import pick_device
 
-    if torch.cuda.is_available():
-        return torch.device("cuda")
-    mps = getattr(torch.backends, "mps", None)
-    if mps is not None and mps.is_available():
-        return torch.device("mps")
-    return torch.device("cpu")
+    return pick_device(verbose=False)
 
 
 def check(exercise_id: str, student, **kwargs):
