@@ -129,8 +129,9 @@ class AMIGANTrainer:
         disc = MultiScaleDiscriminator().to(device)
         self.disc = disc
         self.disc_ddp = nn.parallel.DistributedDataParallel(disc) if world > 1 else disc
-        self.optimizer = torch.optim.Adam(disc.parameters(), lr=cfg.lr_d, betas=tuple(cfg.betas))
-        from aminet.train import _amp_dtype
+        from aminet.train import _amp_dtype, make_adam
+
+        self.optimizer = make_adam(disc.parameters(), cfg.lr_d, cfg.betas)
 
         self.scaler = torch.amp.GradScaler(
             device.type, enabled=_amp_dtype(cfg.amp, device) == torch.float16

@@ -13,6 +13,11 @@ the network learns the residual on top of bicubic. Any H and W are accepted: the
 Choices the paper leaves open (reasons in docs/architecture.md): base width C = 26, heads 1/2/4/8
 from the first stage to the bottleneck (mirrored in the decoder), FRM hourglass depth by resolution
 (5/4/3/2 at 128/64/32/16 pixels) with 48 channels, CTCNet-style down/upsampling.
+
+Not in the paper: ``stem_stride=s`` (default 1, the paper's network) wraps the head conv in a
+PixelUnshuffle(s) and the tail conv in a PixelShuffle(s), so the whole U-Net runs at 1/s of the
+output resolution, about s^2 times cheaper. The x8 input carries only 16x16 pixels of information,
+so little is lost at s=4; ``aminet-cpu`` uses it to learn in minutes on a CPU (docs/training.md).
 """
 
 from __future__ import annotations
@@ -51,6 +56,7 @@ class AMINet(nn.Module):
         normalize_qk: bool = True,
         skaf_options: dict | None = None,
         in_channels: int = 3,
+        stem_stride: int = 1,
     ):
         super().__init__()
         if len(num_heads) != 4 or len(hourglass_depths) != 4:
@@ -90,7 +96,15 @@ class AMINet(nn.Module):
                 **common,
             )
 
+        if not isinstance(stem_stride, int) or stem_stride < 1:
+            raise ValueError(f"stem_stride must be a positive integer, got {stem_stride!r}")
+        self.stem_stride = stem_stride
+        packed = in_channels * stem_stride**2
         self.head = nn.Conv2d(in_channels, base_channels, 3, padding=1)
+        if stem_stride > 1:
+            self.head = nn.Sequential(
+                nn.PixelUnshuffle(stem_stride), nn.Conv2d(packed, base_channels, 3, padding=1)
+            )
         self.encoders = nn.ModuleList(make_block(i) for i in range(3))
         self.downs = nn.ModuleList(Downsample(widths[i]) for i in range(3))
         self.bottleneck = nn.Sequential(*(make_block(3) for _ in range(num_bottleneck)))
@@ -98,11 +112,16 @@ class AMINet(nn.Module):
         self.fusions = nn.ModuleList(EDFF(widths[i], **skaf_options) for i in (2, 1, 0))
         self.decoders = nn.ModuleList(make_block(i) for i in (2, 1, 0))
         self.tail = nn.Conv2d(base_channels, in_channels, 3, padding=1)
+        if stem_stride > 1:
+            self.tail = nn.Sequential(
+                nn.Conv2d(base_channels, packed, 3, padding=1), nn.PixelShuffle(stem_stride)
+            )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         check_feature(x, self.in_channels, type(self).__name__)
         h, w = x.shape[-2:]
-        pad_h, pad_w = (-h) % 8, (-w) % 8
+        multiple = 8 * self.stem_stride
+        pad_h, pad_w = (-h) % multiple, (-w) % multiple
         padded = F.pad(x, (0, pad_w, 0, pad_h), mode="replicate") if pad_h or pad_w else x
         feat = self.head(padded)
         skips = []
@@ -142,8 +161,21 @@ _VARIANTS = [
     ("aminet", "AMINet, the paper's full model (C=26)", 12.62, "X", {}),
     ("aminet-s", "AMINet-S, the small model (C=20)", 8.2, "X", {"base_channels": 20}),
     (
+        "aminet-cpu",
+        "AMINet at 1/4 resolution for the CPU demo (pixel-unshuffle stem, C=16)",
+        None,
+        None,
+        {
+            "stem_stride": 4,
+            "base_channels": 16,
+            "hourglass_channels": 16,
+            "num_heads": (1, 1, 2, 2),
+            "hourglass_depths": (3, 2, 2, 1),
+        },
+    ),
+    (
         "aminet-tiny",
-        "narrow AMINet for the CPU demo (C=8, small hourglasses, 1 head)",
+        "narrow AMINet at full resolution (C=8, small hourglasses, 1 head)",
         None,
         None,
         {

@@ -55,9 +55,10 @@ def upsample(c):
     return 72 * c * c + c + 9 * c * c + c
 
 
-def aminet(c=26, heads=(1, 2, 4, 8), depths=(5, 4, 3, 2), mid=48, bottleneck=2):
+def aminet(c=26, heads=(1, 2, 4, 8), depths=(5, 4, 3, 2), mid=48, bottleneck=2, stem=1):
     widths = [c * 2**i for i in range(4)]
-    n = (27 * c + c) + (9 * c * 3 + 3)  # head and tail 3x3 convs
+    packed = 3 * stem * stem  # channels after PixelUnshuffle(stem); shuffles have no weights
+    n = (9 * packed * c + c) + (9 * c * packed + packed)  # head and tail 3x3 convs
     for i in range(3):
         block = lgfi(widths[i], heads[i], depths[i], mid)
         n += 2 * block + downsample(widths[i]) + upsample(widths[i]) + edff(widths[i])

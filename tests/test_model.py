@@ -66,6 +66,36 @@ def test_global_residual_to_the_input():
         torch.testing.assert_close(model(x), x)
 
 
+def test_aminet_cpu_is_the_unet_at_quarter_resolution():
+    """``stem_stride=4`` packs 4x4 pixels into channels: same output size, the U-Net at 1/4."""
+    model = aminet.create_model("aminet-cpu").eval()
+    assert model.stem_stride == 4 and model.model_name == "aminet-cpu"
+    assert count_params(model) == pf.aminet(16, (1, 1, 2, 2), (3, 2, 2, 1), mid=16, stem=4)
+    seen = []
+    model.encoders[0].register_forward_hook(lambda m, i, o: seen.append(o.shape))
+    with torch.no_grad():
+        y = model(torch.rand(2, 3, 128, 128))
+    assert y.shape == (2, 3, 128, 128) and seen == [(2, 16, 32, 32)]
+
+
+@pytest.mark.parametrize("size", [(37, 45), (128, 96), (8, 8)])
+def test_stem_stride_keeps_any_size_and_the_global_residual(size):
+    model = aminet.create_model("aminet", stem_stride=4, **TINY).eval()
+    x = torch.rand(1, 3, *size)
+    with torch.no_grad():
+        assert model(x).shape == x.shape
+        conv = model.tail[0]  # the conv before PixelShuffle
+        conv.weight.zero_()
+        conv.bias.zero_()
+        torch.testing.assert_close(model(x), x)
+
+
+@pytest.mark.parametrize("bad", [0, -2, 2.0])
+def test_bad_stem_stride(bad):
+    with pytest.raises(ValueError, match="stem_stride must be a positive integer"):
+        AMINet(stem_stride=bad, **TINY)
+
+
 def test_gradients_reach_every_parameter():
     model = aminet.create_model("aminet", **TINY)
     model(torch.rand(2, 3, 32, 32)).abs().mean().backward()

@@ -188,3 +188,48 @@ def test_bad_options_fail_before_training(tmp_path):
         train(tiny_config(tmp_path, train_limit=1, batch_size=2))
     with pytest.raises(ValueError, match="amp must be"):
         train(tiny_config(tmp_path, amp="fp8"))
+
+
+# --- optimizer and initialisation -----------------------------------------------------------
+def test_make_adam_uses_the_fused_kernel_and_matches_the_plain_loop():
+    from aminet.train import make_adam
+
+    def small_net():
+        torch.manual_seed(0)
+        return torch.nn.Sequential(
+            torch.nn.Conv2d(3, 8, 3, padding=1),
+            torch.nn.GELU(),
+            torch.nn.Conv2d(8, 3, 3, padding=1),
+        )
+
+    a, b = small_net(), small_net()
+    fast = make_adam(a.parameters(), 1e-3, (0.9, 0.99))
+    plain = torch.optim.Adam(b.parameters(), lr=1e-3, betas=(0.9, 0.99), foreach=False)
+    if tuple(int(p) for p in torch.__version__.split(".")[:2]) >= (2, 4):
+        assert fast.defaults["fused"], "torch >= 2.4 has a fused Adam for CPU tensors"
+    x, y = torch.rand(2, 3, 16, 16), torch.rand(2, 3, 16, 16)
+    for _ in range(5):
+        for model, opt in ((a, fast), (b, plain)):
+            opt.zero_grad()
+            (model(x) - y).abs().mean().backward()
+            opt.step()
+    moved = (a[0].weight - small_net()[0].weight).abs().max()
+    assert 1e-3 < moved < 1e-2  # five steps of lr 1e-3
+    for p, q in zip(a.parameters(), b.parameters()):
+        torch.testing.assert_close(p, q, rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize("stem_stride", [1, 4])
+def test_zero_init_tail_starts_as_bicubic(stem_stride):
+    """The trainer's ``zero_init_tail`` finds the last conv also behind a PixelShuffle tail."""
+    from aminet.model import AMINet
+    from aminet.train import _zero_residual_tail
+
+    model = AMINet(**TINY, stem_stride=stem_stride).eval()
+    x = torch.rand(1, 3, 64, 64)
+    with torch.no_grad():
+        assert not torch.allclose(model(x), x)
+        _zero_residual_tail(model)
+        torch.testing.assert_close(model(x), x)
+    with pytest.raises(ValueError, match="final convolution named 'tail'"):
+        _zero_residual_tail(torch.nn.Sequential(torch.nn.Conv2d(3, 3, 1)))

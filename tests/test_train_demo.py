@@ -17,14 +17,15 @@ TINY = {
 }
 
 
-def test_demo_config_is_tiny_on_cpu_and_larger_on_gpu(tmp_path):
-    cpu = demo_config(8, torch.device("cpu"), tmp_path)
-    gpu = demo_config(8, torch.device("cuda"), tmp_path)
+def test_demo_config_is_small_on_cpu_and_larger_on_gpu(tmp_path):
+    cpu = demo_config(9, torch.device("cpu"), tmp_path)
+    gpu = demo_config(9, torch.device("cuda"), tmp_path)
     assert (
-        cpu.model == "aminet-tiny"
-        and cpu.crop_size == 64
-        and cpu.minutes == 8
+        cpu.model == "aminet-cpu"
+        and cpu.crop_size is None
+        and cpu.minutes == 9
         and cpu.steps is None
+        and cpu.warmup_steps >= 100  # shorter warmups collapsed the features (docs/training.md)
     )
     assert (
         gpu.model == "aminet-s"
