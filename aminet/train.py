@@ -83,6 +83,7 @@ class TrainConfig:
     minutes: float | None = None
     # optimisation (paper: Adam(0.9, 0.99), lr 2e-4, L1)
     lr: float = 2e-4
+    pixel_loss: str = "l1"  # l1 (eq. 17, the paper) | mse (squared error: PSNR's own measure)
     betas: tuple[float, float] = (0.9, 0.99)
     weight_decay: float = 0.0
     schedule: str = "cosine"  # cosine | multistep | constant
@@ -472,6 +473,12 @@ def train(
     cfg = config
     if cfg.crop_size is not None and (cfg.crop_size < 8 or cfg.crop_size % 8):
         raise ValueError(f"crop_size must be a positive multiple of 8, got {cfg.crop_size}")
+    if cfg.pixel_loss not in PIXEL_LOSSES:
+        raise ValueError(f"pixel_loss must be l1 or mse, got {cfg.pixel_loss!r}")
+    if cfg.gan and cfg.pixel_loss != "l1":
+        raise ValueError(
+            "AMIGAN's pixel term is the L1 loss (eq. 18): use pixel_loss='l1' with gan"
+        )
     rank, world, local_rank, own_group = _dist_setup()
     is_main = rank == 0
     try:
@@ -676,8 +683,16 @@ def _train(
                     hr.contiguous(memory_format=torch.channels_last),
                 )
             if gan is None:
-                losses = _l1_step(
-                    model, optimizer, scaler, inp, hr, amp_dtype, device, cfg.grad_clip
+                losses = _pixel_step(
+                    model,
+                    optimizer,
+                    scaler,
+                    inp,
+                    hr,
+                    amp_dtype,
+                    device,
+                    cfg.grad_clip,
+                    PIXEL_LOSSES[cfg.pixel_loss],
                 )
             else:
                 losses = gan.step(
@@ -713,7 +728,7 @@ def _train(
                         else "none saved yet"
                     )
                     print(
-                        f"training diverged at step {step}: pixel L1 = {loss_pix:.4g} (threshold "
+                        f"training diverged at step {step}: pixel loss = {loss_pix:.4g} (threshold "
                         f"{cfg.divergence_threshold}); stopped. Last good checkpoint: {kept}. "
                         "Try a lower --lr, --grad-clip 1, or --amp none.",
                         flush=True,
@@ -856,13 +871,18 @@ def optimizer_step(loss, optimizer, scaler, parameters, grad_clip: float | None 
     scaler.update()
 
 
-def _l1_step(model, optimizer, scaler, inp, hr, amp_dtype, device, grad_clip) -> dict:
-    """One step of eq. 17: mean absolute error between the SR face and the HR face."""
+PIXEL_LOSSES = {"l1": F.l1_loss, "mse": F.mse_loss}
+
+
+def _pixel_step(
+    model, optimizer, scaler, inp, hr, amp_dtype, device, grad_clip, loss_fn=F.l1_loss
+) -> dict:
+    """One step of eq. 17 (mean absolute error between the SR and HR faces), or of ``loss_fn``."""
     with torch.autocast(
         device.type, dtype=amp_dtype or torch.float32, enabled=amp_dtype is not None
     ):
         sr = model(inp)
-    loss = F.l1_loss(sr.float(), hr)
+    loss = loss_fn(sr.float(), hr)
     optimizer_step(loss, optimizer, scaler, model.parameters(), grad_clip)
     value = loss.item()
     return {"loss": value, "loss_pix": value}

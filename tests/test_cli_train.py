@@ -11,7 +11,7 @@ import torch
 from PIL import Image
 
 from aminet.checkpoint import save_checkpoint
-from aminet.cli import main
+from aminet.cli import UserError, main
 from aminet.registry import create_model
 
 TINY = {
@@ -218,3 +218,10 @@ def test_command_line_options_override_preset_and_config_file(tmp_path):
     )
     args = build_parser().parse_args(["train", "--preset", "short", "--gan"])
     assert build_config(args).lr == 1e-4
+    args = build_parser().parse_args(
+        ["train", "--preset", "smoke", "--pixel-loss", "mse", "--warmup-steps", "100"]
+    )
+    cfg = build_config(args)
+    assert (cfg.pixel_loss, cfg.warmup_steps) == ("mse", 100)
+    with pytest.raises(UserError, match="--warmup-steps must be positive, got -1"):
+        build_config(build_parser().parse_args(["train", "--warmup-steps", "-1"]))

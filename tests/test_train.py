@@ -233,3 +233,15 @@ def test_zero_init_tail_starts_as_bicubic(stem_stride):
         torch.testing.assert_close(model(x), x)
     with pytest.raises(ValueError, match="final convolution named 'tail'"):
         _zero_residual_tail(torch.nn.Sequential(torch.nn.Conv2d(3, 3, 1)))
+
+
+def test_pixel_loss_mse_trains_on_squared_error(tmp_path):
+    """Step 1 with a zeroed tail sees the bicubic error: mean |d|^2 <= mean d^2 <= mean |d|."""
+    options = dict(steps=1, zero_init_tail=True, train_limit=4)
+    l1 = train(tiny_config(tmp_path / "l1", **options))["loss"][0]
+    mse = train(tiny_config(tmp_path / "mse", pixel_loss="mse", **options))["loss"][0]
+    assert 0 < l1**2 <= mse <= l1 < 0.2
+    with pytest.raises(ValueError, match="pixel_loss must be l1 or mse, got 'l2'"):
+        train(tiny_config(tmp_path / "bad", pixel_loss="l2"))
+    with pytest.raises(ValueError, match="AMIGAN's pixel term is the L1 loss"):
+        train(tiny_config(tmp_path / "gan", pixel_loss="mse", gan=True, perceptual="none"))

@@ -26,7 +26,9 @@ def test_demo_config_is_small_on_cpu_and_larger_on_gpu(tmp_path):
         and cpu.minutes == 9
         and cpu.steps is None
         and cpu.warmup_steps >= 100  # shorter warmups collapsed the features (docs/training.md)
+        and cpu.pixel_loss == "mse"
     )
+    assert gpu.pixel_loss == "l1"  # the paper's eq. 17
     assert (
         gpu.model == "aminet-s"
         and gpu.crop_size is None
@@ -63,6 +65,8 @@ def test_demo_writes_report_metrics_and_grid(tmp_path, capsys):
         and "curves.png" in page
         and "bicubic" in page
         and "narrower configuration" in page
+        and "the L1 loss (the paper&#39;s eq. 17)" in page
     )
+    assert saved["run"]["pixel_loss"] == "l1"
     assert (out / "grid.png").stat().st_size > 5000
     assert f"report: {(out / 'report.html').resolve()}" in capsys.readouterr().out
