@@ -14,8 +14,8 @@ Choices the paper leaves open (reasons in docs/architecture.md): base width C = 
 from the first stage to the bottleneck (mirrored in the decoder), FRM hourglass depth by resolution
 (5/4/3/2 at 128/64/32/16 pixels) with 48 channels, CTCNet-style down/upsampling.
 
-Not in the paper: ``stem_stride=s`` (default 1, the paper's network) wraps the head conv in a
-PixelUnshuffle(s) and the tail conv in a PixelShuffle(s), so the whole U-Net runs at 1/s of the
+Not in the paper: ``stem_stride=s`` (default 1, the paper's network) puts a PixelUnshuffle(s) before
+the head conv and a PixelShuffle(s) after the tail conv, so the whole U-Net runs at 1/s of the
 output resolution, about s^2 times cheaper. The x8 input carries only 16x16 pixels of information,
 so little is lost at s=4; ``aminet-cpu`` uses it to learn in minutes on a CPU (docs/training.md).
 """
@@ -99,23 +99,17 @@ class AMINet(nn.Module):
         if not isinstance(stem_stride, int) or stem_stride < 1:
             raise ValueError(f"stem_stride must be a positive integer, got {stem_stride!r}")
         self.stem_stride = stem_stride
-        packed = in_channels * stem_stride**2
-        self.head = nn.Conv2d(in_channels, base_channels, 3, padding=1)
-        if stem_stride > 1:
-            self.head = nn.Sequential(
-                nn.PixelUnshuffle(stem_stride), nn.Conv2d(packed, base_channels, 3, padding=1)
-            )
+        packed = in_channels * stem_stride**2  # channels after PixelUnshuffle(stem_stride)
+        self.unshuffle = nn.PixelUnshuffle(stem_stride) if stem_stride > 1 else nn.Identity()
+        self.head = nn.Conv2d(packed, base_channels, 3, padding=1)
         self.encoders = nn.ModuleList(make_block(i) for i in range(3))
         self.downs = nn.ModuleList(Downsample(widths[i]) for i in range(3))
         self.bottleneck = nn.Sequential(*(make_block(3) for _ in range(num_bottleneck)))
         self.ups = nn.ModuleList(Upsample(widths[i]) for i in (2, 1, 0))
         self.fusions = nn.ModuleList(EDFF(widths[i], **skaf_options) for i in (2, 1, 0))
         self.decoders = nn.ModuleList(make_block(i) for i in (2, 1, 0))
-        self.tail = nn.Conv2d(base_channels, in_channels, 3, padding=1)
-        if stem_stride > 1:
-            self.tail = nn.Sequential(
-                nn.Conv2d(base_channels, packed, 3, padding=1), nn.PixelShuffle(stem_stride)
-            )
+        self.tail = nn.Conv2d(base_channels, packed, 3, padding=1)
+        self.shuffle = nn.PixelShuffle(stem_stride) if stem_stride > 1 else nn.Identity()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         check_feature(x, self.in_channels, type(self).__name__)
@@ -123,7 +117,7 @@ class AMINet(nn.Module):
         multiple = 8 * self.stem_stride
         pad_h, pad_w = (-h) % multiple, (-w) % multiple
         padded = F.pad(x, (0, pad_w, 0, pad_h), mode="replicate") if pad_h or pad_w else x
-        feat = self.head(padded)
+        feat = self.head(self.unshuffle(padded))
         skips = []
         for encoder, down in zip(self.encoders, self.downs):
             feat = encoder(feat)
@@ -134,7 +128,7 @@ class AMINet(nn.Module):
             self.ups, self.fusions, self.decoders, reversed(skips)
         ):
             feat = decoder(fusion(skip, up(feat)))
-        out = self.tail(feat) + padded
+        out = self.shuffle(self.tail(feat)) + padded
         return out[..., :h, :w]
 
 

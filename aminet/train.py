@@ -474,7 +474,7 @@ def train(
     if cfg.crop_size is not None and (cfg.crop_size < 8 or cfg.crop_size % 8):
         raise ValueError(f"crop_size must be a positive multiple of 8, got {cfg.crop_size}")
     if cfg.pixel_loss not in PIXEL_LOSSES:
-        raise ValueError(f"pixel_loss must be l1 or mse, got {cfg.pixel_loss!r}")
+        raise ValueError(f"pixel_loss must be {' or '.join(PIXEL_LOSSES)}, got {cfg.pixel_loss!r}")
     if cfg.gan and cfg.pixel_loss != "l1":
         raise ValueError(
             "AMIGAN's pixel term is the L1 loss (eq. 18): use pixel_loss='l1' with gan"
@@ -849,8 +849,6 @@ def _zero_residual_tail(model: nn.Module) -> None:
     several dB *below* bicubic and a short run spends its first minutes getting back there.
     """
     tail = getattr(model, "tail", None)
-    if isinstance(tail, nn.Sequential):  # conv followed by a PixelShuffle (stem_stride > 1)
-        tail = next((m for m in reversed(tail) if isinstance(m, nn.Conv2d)), None)
     if not isinstance(tail, nn.Conv2d):
         raise ValueError(
             f"zero_init_tail needs a model with a final convolution named 'tail'; {type(model).__name__} has none"

@@ -84,9 +84,8 @@ def test_stem_stride_keeps_any_size_and_the_global_residual(size):
     x = torch.rand(1, 3, *size)
     with torch.no_grad():
         assert model(x).shape == x.shape
-        conv = model.tail[0]  # the conv before PixelShuffle
-        conv.weight.zero_()
-        conv.bias.zero_()
+        model.tail.weight.zero_()  # the conv before the PixelShuffle
+        model.tail.bias.zero_()
         torch.testing.assert_close(model(x), x)
 
 

@@ -221,7 +221,7 @@ def test_make_adam_uses_the_fused_kernel_and_matches_the_plain_loop():
 
 @pytest.mark.parametrize("stem_stride", [1, 4])
 def test_zero_init_tail_starts_as_bicubic(stem_stride):
-    """The trainer's ``zero_init_tail`` finds the last conv also behind a PixelShuffle tail."""
+    """The trainer's ``zero_init_tail`` also works when a PixelShuffle follows the tail conv."""
     from aminet.model import AMINet
     from aminet.train import _zero_residual_tail
 
