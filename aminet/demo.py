@@ -78,14 +78,12 @@ def demo_config(
 def _grid(
     model: torch.nn.Module, test_set, device: torch.device, path: Path, count: int = GRID_FACES
 ) -> Path:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     import torch.nn.functional as F
+    from matplotlib.figure import Figure  # no pyplot: the caller's backend stays as it is
 
     count = min(count, len(test_set))
-    fig, axes = plt.subplots(count, 4, figsize=(8, 2.1 * count), squeeze=False)
+    fig = Figure(figsize=(8, 2.1 * count))
+    axes = fig.subplots(count, 4, squeeze=False)
     titles = ("LR 16x16", "bicubic", f"model ({model.model_name})", "HR 128x128")
     for row in range(count):
         item = test_set[row]
@@ -101,7 +99,6 @@ def _grid(
                 ax.set_title(titles[col], fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
-    plt.close(fig)
     return path
 
 

@@ -2,13 +2,23 @@
 
 Courses lose hours to "the GPU was not enabled" (training silently on the CPU), so every command
 that trains or evaluates prints the device it uses.
+
+Mixed precision is chosen here too (:func:`autocast_dtype`): bf16 only where the GPU runs it
+natively (compute capability 8.0 and later: A100, H100, RTX 30xx/40xx, L4), else fp16 with a
+GradScaler. ``torch.cuda.is_bf16_supported()`` alone says True on a T4 (sm_75), where bf16 is
+emulated and cuDNN has no bf16 convolutions, so it is asked with ``including_emulation=False``.
 """
 
 from __future__ import annotations
 
+import inspect
+
 import torch
 
-__all__ = ["pick_device", "describe_device"]
+__all__ = ["AMP_CHOICES", "autocast_dtype", "describe_device", "native_bf16", "pick_device"]
+
+AMP_CHOICES = ("auto", "bf16", "fp16", "none")
+"""Values of ``amp`` / ``--amp``: auto (bf16 or fp16 on CUDA, off elsewhere), bf16, fp16, none."""
 
 
 def pick_device(preference: str | None = None, *, verbose: bool = True) -> torch.device:
@@ -55,3 +65,42 @@ def describe_device(device: torch.device) -> str:
     if device.type == "cpu":
         return f"cpu ({torch.get_num_threads()} threads)"
     return str(device)
+
+
+def native_bf16(device: torch.device | str | None = None) -> bool:
+    """True when the CUDA ``device`` computes bf16 natively: compute capability >= 8.0.
+
+    Asks ``torch.cuda.is_bf16_supported(including_emulation=False)`` where torch has that keyword
+    (2.4 and later) and the capability in any case, so a T4 (7.5) answers False.
+    """
+    if not torch.cuda.is_available():
+        return False
+    device = torch.device(device if device is not None else "cuda")
+    if device.type != "cuda":
+        return False
+    major, _minor = torch.cuda.get_device_capability(device)
+    if major < 8:
+        return False
+    check = torch.cuda.is_bf16_supported
+    try:
+        takes_emulation = "including_emulation" in inspect.signature(check).parameters
+    except (TypeError, ValueError):  # a builtin without a signature
+        takes_emulation = False
+    return bool(check(including_emulation=False) if takes_emulation else check())
+
+
+def autocast_dtype(amp: str, device: torch.device | str) -> torch.dtype | None:
+    """The autocast dtype for ``amp`` on ``device``; None means fp32 (no autocast).
+
+    ``auto``: off on the CPU and MPS; on CUDA bf16 where :func:`native_bf16`, else fp16 (which
+    needs a GradScaler: the trainer enables one exactly when this returns float16). ``bf16`` and
+    ``fp16`` are taken as asked; ``none`` is fp32.
+    """
+    if amp not in AMP_CHOICES:
+        raise ValueError(f"amp must be one of {', '.join(AMP_CHOICES)}, got {amp!r}")
+    device = torch.device(device)
+    if amp == "none" or (amp == "auto" and device.type != "cuda"):
+        return None
+    if amp == "auto":
+        return torch.bfloat16 if native_bf16(device) else torch.float16
+    return torch.bfloat16 if amp == "bf16" else torch.float16

@@ -14,7 +14,8 @@ What it does, in order (each rule has a reason, kept next to the code):
   a permutation per epoch seeded by ``(seed, epoch)`` and random crops are seeded by
   ``(seed, step)``, so the data seen at step k depends only on k: resuming continues the exact
   sequence, and N processes see the same global batch as one.
-- Device cuda -> mps -> cpu (printed); AMP on CUDA (bf16 where supported, else fp16 + GradScaler);
+- Device cuda -> mps -> cpu (printed); AMP on CUDA (bf16 where the GPU runs it natively, sm_80+,
+  else fp16 + GradScaler: :func:`aminet.device.autocast_dtype`);
   optional channels_last; gradient-norm clipping; seed and a deterministic option.
 - Validation every ``val_every`` steps (PSNR/SSIM on Y with :func:`aminet.evaluation.evaluate`);
   ``best.pt`` (highest validation PSNR-Y) and ``last.pt`` written atomically with everything that
@@ -48,6 +49,7 @@ from torch import nn
 from torch.utils.data import DataLoader, Dataset, Sampler
 
 from aminet.checkpoint import load_checkpoint, save_checkpoint
+from aminet.device import autocast_dtype
 
 __all__ = [
     "PRESETS",
@@ -357,13 +359,27 @@ def _set_rng_state(state: dict) -> None:
 
 
 def _amp_dtype(amp: str, device: torch.device) -> torch.dtype | None:
-    if amp not in ("auto", "bf16", "fp16", "none"):
-        raise ValueError(f"amp must be auto, bf16, fp16 or none, got {amp!r}")
-    if amp == "none" or (amp == "auto" and device.type != "cuda"):
-        return None
-    if amp == "auto":
-        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-    return torch.bfloat16 if amp == "bf16" else torch.float16
+    # bf16 only on GPUs that run it natively (sm_80+), else fp16 + GradScaler: aminet.device
+    return autocast_dtype(amp, device)
+
+
+def _divergence_hint(amp_dtype: torch.dtype | None, loss_pix: float) -> str:
+    """What most likely went wrong, and the option that avoids it."""
+    if amp_dtype == torch.float16 and not math.isfinite(loss_pix):
+        return (
+            "Likely cause: fp16 overflow (autocast to float16, whose largest value is 65,504; "
+            "amp='auto' picks fp16 on GPUs without native bf16, such as a T4). Rerun with "
+            '--amp none (amp="none" in a config), or --amp bf16 on a GPU of compute '
+            "capability 8.0+; if it persists, a lower --lr or --grad-clip 1."
+        )
+    if amp_dtype == torch.bfloat16 and not math.isfinite(loss_pix):
+        return (
+            "Likely cause: a too-large learning rate, or bf16 rounding; try a lower --lr, "
+            '--grad-clip 1, or --amp none (amp="none").'
+        )
+    return (
+        "Likely cause: a too-large learning rate; try a lower --lr, --grad-clip 1, or --amp none."
+    )
 
 
 def _dist_setup() -> tuple[int, int, int, bool]:
@@ -418,13 +434,15 @@ def _validate(model: nn.Module, val_set, cfg: TrainConfig, device: torch.device)
 
 
 def save_curves(history: dict, path: str | Path, note: str = "") -> Path:
-    """Plot the training loss (raw and smoothed) and the validation PSNR-Y against the step."""
-    import matplotlib
+    """Plot the training loss (raw and smoothed) and the validation PSNR-Y against the step.
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    Drawn on a standalone ``Figure`` (no pyplot): the file is written without touching the
+    notebook's backend or its list of open figures, so figures drawn later still show.
+    """
+    from matplotlib.figure import Figure
 
-    fig, (ax_loss, ax_psnr) = plt.subplots(1, 2, figsize=(10, 3.6))
+    fig = Figure(figsize=(10, 3.6))
+    ax_loss, ax_psnr = fig.subplots(1, 2)
     steps, losses = history.get("step", []), history.get("loss", [])
     if losses:
         ax_loss.plot(steps, losses, alpha=0.35, lw=0.8, label="per step")
@@ -443,7 +461,6 @@ def save_curves(history: dict, path: str | Path, note: str = "") -> Path:
     fig.tight_layout()
     path = Path(path)
     fig.savefig(path, dpi=110)
-    plt.close(fig)
     return path
 
 
@@ -730,7 +747,7 @@ def _train(
                     print(
                         f"training diverged at step {step}: pixel loss = {loss_pix:.4g} (threshold "
                         f"{cfg.divergence_threshold}); stopped. Last good checkpoint: {kept}. "
-                        "Try a lower --lr, --grad-clip 1, or --amp none.",
+                        + _divergence_hint(amp_dtype, loss_pix),
                         flush=True,
                     )
                 break

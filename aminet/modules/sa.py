@@ -10,6 +10,9 @@ Choices the paper leaves open:
   1/sqrt(d) would change with the image size. By default (``normalize_qk=True``) we follow Restormer's
   MDTA, which the figure matches: Q and K are L2-normalised over HW and the logits are multiplied by a
   learnable per-head temperature. ``normalize_qk=False`` gives the literal eq. 4 with d = HW.
+- Mixed precision: in fp16/bf16 q and k are normalised (or scaled) *before* the product, so the
+  logits cannot overflow fp16 (see ``_logits``); in fp32 the norms scale the small logit matrix,
+  which is faster and equal.
 - No biases in the convolutions (as MDTA). The 1x1 producing Q, K, V is one C -> 3C convolution,
   which is the three 1x1 convolutions of eqs. 1-3 stacked.
 
@@ -56,15 +59,35 @@ class SelfAttention(nn.Module):
         return q.reshape(shape), k.reshape(shape), v.reshape(shape)
 
     def _logits(self, q: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
-        logits = q @ k.transpose(-2, -1)
+        if q.dtype in (torch.float32, torch.float64):
+            logits = q @ k.transpose(-2, -1)
+            if self.normalize_qk:
+                # normalize(q) @ normalize(k)^T == (q @ k^T) / (|q| |k|^T), with F.normalize's
+                # max(norm, 1e-12). Scaling the small (C/h x C/h) matrix instead of dividing both
+                # (C/h x HW) tensors saves two full passes over q and k (docs/benchmarks.md).
+                q_norm = torch.linalg.vector_norm(q, dim=-1, keepdim=True).clamp_min(1e-12)
+                k_norm = torch.linalg.vector_norm(k, dim=-1, keepdim=True).clamp_min(1e-12)
+                return logits * (self.temperature / (q_norm * k_norm.transpose(-2, -1)))
+            return logits / math.sqrt(q.shape[-1])
+        # fp16 / bf16 (autocast or .half()): the raw q @ k^T sums HW products, |q . k| up to
+        # |q| |k|; for 128x128 features of mean ~3 that is ~150,000, past fp16's largest value
+        # (65,504), so the logits would be inf and the softmax NaN. Here q and k are scaled
+        # *before* the product: to unit norm (each logit is then a cosine in [-1, 1]), or by
+        # HW^(-1/4) each for the literal eq. 4. The norms are taken in fp32 and the division is
+        # done in fp32 before casting back, so no intermediate overflows either. Equal to the
+        # fp32 path up to rounding (tests/test_precision.py).
         if self.normalize_qk:
-            # normalize(q) @ normalize(k)^T == (q @ k^T) / (|q| |k|^T), with F.normalize's
-            # max(norm, 1e-12). Scaling the small (C/h x C/h) matrix instead of dividing both
-            # (C/h x HW) tensors saves two full passes over q and k (docs/benchmarks.md).
-            q_norm = torch.linalg.vector_norm(q, dim=-1, keepdim=True).clamp_min(1e-12)
-            k_norm = torch.linalg.vector_norm(k, dim=-1, keepdim=True).clamp_min(1e-12)
-            return logits * (self.temperature / (q_norm * k_norm.transpose(-2, -1)))
-        return logits / math.sqrt(q.shape[-1])
+            q = self._unit_rows(q)
+            k = self._unit_rows(k)
+            return (q @ k.transpose(-2, -1)) * self.temperature
+        scale = q.shape[-1] ** -0.25
+        return (q * scale) @ (k * scale).transpose(-2, -1)
+
+    @staticmethod
+    def _unit_rows(t: torch.Tensor) -> torch.Tensor:
+        """``F.normalize(t, dim=-1)`` with the norm and the division in fp32, cast back to t's dtype."""
+        norm = torch.linalg.vector_norm(t, dim=-1, keepdim=True, dtype=torch.float32)
+        return (t / norm.clamp_min(1e-12)).to(t.dtype)
 
     def attention_map(self, x: torch.Tensor) -> torch.Tensor:
         """The channel-attention matrix of eq. 4: (N, heads, C/heads, C/heads), rows sum to 1."""
