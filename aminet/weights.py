@@ -16,7 +16,9 @@ import torch
 
 
 def downloads_allowed() -> bool:
-    return os.environ.get("AMINET_DOWNLOAD") == "1" or "google.colab" in sys.modules
+    from aminet.colab import on_colab  # also true in `!aminet ...` subprocesses on Colab
+
+    return os.environ.get("AMINET_DOWNLOAD") == "1" or on_colab()
 
 
 def fetch_pretrained(path: Path, url: str) -> bool:

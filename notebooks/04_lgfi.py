@@ -16,7 +16,7 @@
 # %% [markdown]
 # # 04 · Local and global together: LGFI
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/aminet-course/aminet/blob/main/notebooks/04_lgfi.ipynb)
+# **Open in Colab:** this copy of the course names no public GitHub repository, so there is no Colab link. In Colab use *File > Upload notebook* to open this file, then run the setup cell below: it says how to install the course package.
 #
 # **Goals.** After this notebook you can
 # 1. write LGFI's forward pass: SA and RDFE in parallel, fused by SKAF, plus a residual,
@@ -31,13 +31,38 @@
 # On Colab the next cell installs the course package; elsewhere it does nothing.
 
 # %%
+# Colab setup, written by `aminet course release`
 import sys
 
-REPO_URL = "https://github.com/aminet-course/aminet"  # written by `aminet course release`
-if "google.colab" in sys.modules:  # Colab only: install the course package
+REPO_URL = None  # none: released without a git remote
+REPO_REF = "v0.1.0"  # the tag or commit these notebooks were released for
+NO_REPO = (
+    "These notebooks name no public repository (they were released from a copy "
+    "without a git remote), so there is nothing to pip install from. On your "
+    "computer, in the course folder, run: pip wheel --no-deps -w dist . ; then upload"
+    " dist/aminet-0.1.0-py3-none-any.whl with Colab's Files panel (the folder icon on"
+    " the left) into /content and run this cell again. (Instructors: publish the "
+    "repository and run 'aminet course release --repo-url URL'.)"
+)
+if "google.colab" in sys.modules:  # Colab only
+    import glob
+    import importlib.util
+    import os
     import subprocess
 
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", f"git+{REPO_URL}"], check=True)
+    os.environ["AMINET_COLAB"] = "1"  # `!aminet ...` runs in a subprocess: tell it
+    wheels = sorted(glob.glob("/content/aminet-*.whl"))
+    if importlib.util.find_spec("aminet") is None:
+        if not wheels and REPO_URL is None:
+            raise SystemExit(NO_REPO)
+        target = wheels[-1] if wheels else f"git+{REPO_URL}@{REPO_REF}"
+        command = [sys.executable, "-m", "pip", "install", "-q", target]
+        if subprocess.run(command).returncode != 0:
+            raise SystemExit(
+                f"pip could not install {target}. Check that this session has internet access "
+                f"and that {REPO_URL} opens in a browser and has the tag or commit {REPO_REF}; "
+                "or upload an aminet wheel into /content and run this cell again."
+            )
 
 # %%
 import matplotlib.pyplot as plt

@@ -16,7 +16,7 @@
 # %% [markdown]
 # # 10 · Ablations: which parts of AMINet matter?
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/aminet-course/aminet/blob/main/notebooks/10_ablations.ipynb)
+# **Open in Colab:** this copy of the course names no public GitHub repository, so there is no Colab link. In Colab use *File > Upload notebook* to open this file, then run the setup cell below: it says how to install the course package.
 #
 # **Goals.** After this notebook you can
 # 1. say what makes an ablation fair (same budget, data, seeds and test faces for every variant),
@@ -24,8 +24,13 @@
 # 3. read a table with seed spread: is a 0.05 dB gap a finding, or noise?
 #
 # Under the tests the tables run at the `smoke` preset: a couple of training steps of tiny
-# networks, which checks the machinery and measures nothing. The end of the notebook shows how to
-# run the `short` and `full` presets.
+# networks, which checks the machinery and measures nothing. On a GPU the default is Table I at a
+# third of the paper's width, 1,500 steps per variant and 2 seeds: one question (which part of
+# LGFI costs the most PSNR when removed, beyond the seed noise?) in an estimated 15-25 minutes on a
+# free Colab T4 (an estimate: not measured on a T4), one session. `FULL_TABLE = True` runs Table I
+# at the paper's width and the trainer's `short` length with 3 seeds instead: about a day on a T4
+# (also an estimate), so only with a resumable setup (the runs live on Drive and a rerun continues).
+# The end of the notebook shows the same from a terminal.
 
 # %% [markdown]
 # ## Setup
@@ -33,16 +38,40 @@
 # (install locally with `pip install -e .`).
 
 # %%
+# Colab setup, written by `aminet course release`
 import sys
 
-REPO_URL = "https://github.com/aminet-course/aminet"  # written by `aminet course release`
-if "google.colab" in sys.modules:  # Colab only: install the course package
+REPO_URL = None  # none: released without a git remote
+REPO_REF = "v0.1.0"  # the tag or commit these notebooks were released for
+NO_REPO = (
+    "These notebooks name no public repository (they were released from a copy "
+    "without a git remote), so there is nothing to pip install from. On your "
+    "computer, in the course folder, run: pip wheel --no-deps -w dist . ; then upload"
+    " dist/aminet-0.1.0-py3-none-any.whl with Colab's Files panel (the folder icon on"
+    " the left) into /content and run this cell again. (Instructors: publish the "
+    "repository and run 'aminet course release --repo-url URL'.)"
+)
+if "google.colab" in sys.modules:  # Colab only
+    import glob
+    import importlib.util
+    import os
     import subprocess
 
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", f"git+{REPO_URL}"], check=True)
+    os.environ["AMINET_COLAB"] = "1"  # `!aminet ...` runs in a subprocess: tell it
+    wheels = sorted(glob.glob("/content/aminet-*.whl"))
+    if importlib.util.find_spec("aminet") is None:
+        if not wheels and REPO_URL is None:
+            raise SystemExit(NO_REPO)
+        target = wheels[-1] if wheels else f"git+{REPO_URL}@{REPO_REF}"
+        command = [sys.executable, "-m", "pip", "install", "-q", target]
+        if subprocess.run(command).returncode != 0:
+            raise SystemExit(
+                f"pip could not install {target}. Check that this session has internet access "
+                f"and that {REPO_URL} opens in a browser and has the tag or commit {REPO_REF}; "
+                "or upload an aminet wheel into /content and run this cell again."
+            )
 
 # %%
-import tempfile
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -51,6 +80,7 @@ from IPython.display import Markdown, display
 
 import aminet
 from aminet.ablation import TABLES, ablation_budget, run_ablation, table_markdown, table_models
+from aminet.colab import runs_dir
 from aminet.complexity import count_params
 from aminet.course import check, device, is_smoke, preset
 
@@ -104,16 +134,24 @@ assert table_models("I")[-1] == "aminet" and len(TABLES) == 6
 # same test faces, and writes Markdown and CSV tables beside the paper's numbers. Runs are
 # resumable: each (variant, seed) keeps its own folder, and a finished one is never retrained.
 #
-# Under the tests: Table II (two variants) at the `smoke` preset with 2 seeds. Otherwise the size
-# follows the device: the `short` preset (narrow networks on a CPU, the paper's width on a GPU).
+# Under the tests: Table II (two variants) at the `smoke` preset with 2 seeds. On a CPU: Table I at
+# the `short` preset (narrow networks, 30 steps), 3 seeds. On a GPU: Table I at the narrow width,
+# 1,500 steps of 16 crops of 64 x 64, 2 seeds (8 runs; estimated 15-25 minutes on a T4, not
+# measured). The runs go to `runs_dir()`: on Colab your Drive, so a disconnected table resumes.
 
 # %%
+FULL_TABLE = False  # True: Table I at the paper's width and `short` length, 3 seeds (~a day on a T4)
+
 if is_smoke():
     key, budget, seeds = "II", ablation_budget("smoke"), (0, 1)
-    out = Path(tempfile.mkdtemp(prefix="aminet-10-"))
+elif FULL_TABLE:
+    key, budget, seeds = "I", ablation_budget("short", narrow=False), (0, 1, 2)
+elif DEVICE.type == "cuda":  # one Colab session: 8 runs of 1,500 steps (estimate: 15-25 min, T4)
+    gpu_session = dict(steps=1500, batch_size=16, crop_size=64, train_limit=1000, test_limit=100)
+    key, budget, seeds = "I", ablation_budget("short", narrow=True, **gpu_session), (0, 1)
 else:
     key, budget, seeds = "I", ablation_budget("short"), (0, 1, 2)
-    out = Path("runs/ablations")
+out = runs_dir() / "ablations"
 print(budget.describe())
 result = run_ablation(
     [key], budget, seeds=seeds, out=out, device=str(DEVICE), progress=not is_smoke()
@@ -197,6 +235,8 @@ assert 2 * (2 * s**2 / 5) ** 0.5 < gap < 2 * (2 * s**2 / 3) ** 0.5
 #
 # ```bash
 # aminet ablate --table I --preset smoke                  # seconds: checks the plumbing
+# aminet ablate --table I --preset short --width narrow --steps 1500 --batch-size 16 --crop 64 --train-limit 1000 --test-limit 100 --seeds 2
+# #                                                       # the GPU default above (T4: 15-25 min, estimate)
 # aminet ablate --table all --preset short --seeds 2      # narrow networks on a CPU, the paper's width on a GPU
 # aminet ablate --table I,IV --preset full --seeds 3      # the paper's width and length: many GPU hours
 # ```

@@ -16,7 +16,7 @@
 # %% [markdown]
 # # 07 · Training and evaluation
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/aminet-course/aminet/blob/main/solutions/07_training.ipynb)
+# **Open in Colab:** this copy of the course names no public GitHub repository, so there is no Colab link. In Colab use *File > Upload notebook* to open this file, then run the setup cell below: it says how to install the course package.
 #
 # **Goals.** After this notebook you can
 # 1. write the learning-rate schedule and one training step of AMINet (the L1 loss of eq. 17,
@@ -27,7 +27,10 @@
 #    (on Colab, with the checkpoints on Google Drive).
 #
 # How long it trains depends on the device: a few seconds under the tests (`AMINET_PRESET=smoke`,
-# which learns next to nothing), a few hundred steps on a CPU, a 20-minute run on a GPU.
+# which learns next to nothing), a few hundred steps on a CPU (about 10 minutes on a 2-core
+# laptop), and on a GPU a run capped at 20 minutes of training by its time budget. On a free Colab
+# T4 the whole notebook takes about 25-30 minutes: the 20 minutes are enforced by the trainer, the
+# rest (install, validation, evaluation) is an estimate, not a measurement. It fits one session.
 
 # %% [markdown]
 # ## Setup
@@ -36,18 +39,42 @@
 # (*Runtime > Change runtime type*): the device printed below must say `cuda`.
 
 # %%
+# Colab setup, written by `aminet course release`
 import sys
 
-REPO_URL = "https://github.com/aminet-course/aminet"  # written by `aminet course release`
-if "google.colab" in sys.modules:  # Colab only: install the course package
+REPO_URL = None  # none: released without a git remote
+REPO_REF = "v0.1.0"  # the tag or commit these notebooks were released for
+NO_REPO = (
+    "These notebooks name no public repository (they were released from a copy "
+    "without a git remote), so there is nothing to pip install from. On your "
+    "computer, in the course folder, run: pip wheel --no-deps -w dist . ; then upload"
+    " dist/aminet-0.1.0-py3-none-any.whl with Colab's Files panel (the folder icon on"
+    " the left) into /content and run this cell again. (Instructors: publish the "
+    "repository and run 'aminet course release --repo-url URL'.)"
+)
+if "google.colab" in sys.modules:  # Colab only
+    import glob
+    import importlib.util
+    import os
     import subprocess
 
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", f"git+{REPO_URL}"], check=True)
+    os.environ["AMINET_COLAB"] = "1"  # `!aminet ...` runs in a subprocess: tell it
+    wheels = sorted(glob.glob("/content/aminet-*.whl"))
+    if importlib.util.find_spec("aminet") is None:
+        if not wheels and REPO_URL is None:
+            raise SystemExit(NO_REPO)
+        target = wheels[-1] if wheels else f"git+{REPO_URL}@{REPO_REF}"
+        command = [sys.executable, "-m", "pip", "install", "-q", target]
+        if subprocess.run(command).returncode != 0:
+            raise SystemExit(
+                f"pip could not install {target}. Check that this session has internet access "
+                f"and that {REPO_URL} opens in a browser and has the tag or commit {REPO_REF}; "
+                "or upload an aminet wheel into /content and run this cell again."
+            )
 
 # %%
 import json
 import math
-import tempfile
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -57,6 +84,7 @@ from torch.utils.data import DataLoader
 
 import aminet
 from aminet.checkpoint import load_checkpoint, load_model
+from aminet.colab import runs_dir
 from aminet.course import check, device, is_smoke, preset
 from aminet.data import build_dataset
 from aminet.evaluation import evaluate
@@ -69,25 +97,16 @@ print(
 )
 
 # %% [markdown]
-# ### Where the checkpoints go (Colab: optionally Google Drive)
-# A Colab session can disconnect at any time and takes its disk with it. Set `USE_DRIVE = True`
-# on Colab to write the runs to your Google Drive: after a disconnect, run the notebook again and
-# the training cell continues from the last checkpoint.
+# ### Where the checkpoints go (Colab: Google Drive)
+# A Colab session can disconnect at any time and takes its disk with it, and every Colab notebook
+# runs on its own machine: notebook 08 cannot see this one's disk. So on Colab `runs_dir()` mounts
+# your Google Drive (a window asks for permission) and keeps the runs in `MyDrive/aminet-runs`,
+# the folder notebooks 08 and 10 read too. After a disconnect, run the notebook again: the
+# training cell continues from the last checkpoint. Elsewhere the runs go to `runs/` (under the
+# tests, to a fresh temporary folder); `AMINET_RUNS=/some/folder` chooses another place.
 
 # %%
-USE_DRIVE = False  # Colab only: keep checkpoints on Google Drive (asks for permission once)
-
-if is_smoke():
-    RUNS = Path(tempfile.mkdtemp(prefix="aminet-07-"))  # the tests start from scratch every time
-elif USE_DRIVE and "google.colab" in sys.modules:
-    from google.colab import drive
-
-    drive.mount("/content/drive")
-    RUNS = Path("/content/drive/MyDrive/aminet-runs")
-else:
-    RUNS = Path("runs")
-RUNS.mkdir(parents=True, exist_ok=True)
-print("runs are written to", RUNS.resolve())
+RUNS = runs_dir()
 
 # %% [markdown]
 # ## The idea
@@ -218,6 +237,8 @@ assert min(losses[1:]) < losses[0], "the loss must fall when the model sees the 
 # | `full` | AMINet | 200,000 steps | reproducing the paper |
 #
 # The same run from a terminal: `aminet train --preset short --minutes 20 --out runs/aminet`.
+# A run with a time budget ends when the budget is spent (status `time budget`): that is a normal
+# end, with a final validation and `best.pt`, just like reaching the last step (`completed`).
 # Below, the size is chosen by the device. On a CPU it is `aminet-cpu`, the U-Net run at 1/4
 # resolution behind a PixelUnshuffle stem, with a short run's recipe: lr 2e-3, the tail zeroed so
 # that step 0 is exactly bicubic, and a 100-step warmup. Without the warmup, Adam's first updates
@@ -227,7 +248,7 @@ assert min(losses[1:]) < losses[0], "the loss must fall when the model sees the 
 if is_smoke():
     fast = dict(preset_config("smoke").model_kwargs, **SMOKE_NET)
     config = preset_config("smoke", model_kwargs=fast, val_limit=2, out=str(RUNS / "l1"))
-elif DEVICE.type == "cuda":
+elif DEVICE.type == "cuda":  # 20 minutes of training (on a T4, ~25 min with validation: estimate)
     config = preset_config("short", minutes=20, val_every=500, out=str(RUNS / "l1"))
 else:  # CPU or Apple GPU: AMINet at 1/4 resolution (the demo's model), a few hundred steps
     config = preset_config(
@@ -260,7 +281,8 @@ history = train(config)
 print(
     f"status: {history['status']}, {history['steps']} steps, {history['images_per_second']} images/s on {history['device']}"
 )
-assert history["status"] == "completed"
+FINISHED = ("completed", "time budget")  # the last step, or the end of the time budget
+assert history["status"] in FINISHED, f"the run ended early: {history['status']}"
 assert len(history["loss"]) == history["steps"] and all(math.isfinite(v) for v in history["loss"])
 for name in ("best.pt", "last.pt", "log.jsonl", "curves.png", "config.json"):
     assert (Path(config.out) / name).is_file(), name
@@ -375,6 +397,7 @@ assert torch.allclose(
 # - `train(preset_config(...))` adds the schedule, validation, checkpoints, logs and curves; pick
 #   `smoke`, `short` or `full`, or `aminet train --preset ...` in a terminal.
 # - Evaluate `best.pt` beside bicubic on the same faces; look at the faces, not only the numbers.
-# - `last.pt` + `resume` continues a run exactly; on Colab, keep it on Drive.
+# - `last.pt` + `resume` continues a run exactly; on Colab `runs_dir()` keeps it on Drive, where
+#   notebook 08 finds `l1/best.pt`.
 #
 # Next: **08 · AMIGAN**, the same generator trained with a discriminator for sharper faces.

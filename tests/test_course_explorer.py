@@ -8,7 +8,7 @@ import pytest
 import torch
 
 import aminet
-from aminet.course import colab_badge, colab_url, device, is_smoke, preset
+from aminet.course import Repository, colab_badge, colab_url, device, is_smoke, preset
 from aminet.course.explorer import (
     compare_figure,
     explore,
@@ -80,8 +80,11 @@ def test_compare_figure_without_inside_views(tiny):
 
 
 def test_course_helpers(monkeypatch):
-    assert colab_url("notebooks/01_x.ipynb").startswith("https://colab.research.google.com/github/")
-    assert colab_url("notebooks/01_x.ipynb") in colab_badge("notebooks/01_x.ipynb")
+    repo = Repository("https://github.com/o/n", "v1")
+    assert colab_url("notebooks/01_x.ipynb", repo).startswith(
+        "https://colab.research.google.com/github/"
+    )
+    assert colab_url("notebooks/01_x.ipynb", repo) in colab_badge("notebooks/01_x.ipynb", repo)
     monkeypatch.setenv("AMINET_PRESET", "Smoke")
     assert preset() == "smoke" and is_smoke()
     monkeypatch.delenv("AMINET_PRESET")

@@ -84,16 +84,181 @@ def test_malformed_regions_are_errors_naming_the_cell(src, problem):
         strip_solutions(src, where="notebook X, cell 3")
 
 
-def test_sync_links_points_badge_and_repo_url_at_the_constant():
-    md = sync_links("[![Open In Colab](a)](b)", "notebooks/01_x.ipynb", "markdown")
-    assert md == course.colab_badge("notebooks/01_x.ipynb")
-    assert (
-        f"{course.REPO_URL.removeprefix('https://github.com/')}/blob/{course.BRANCH}/notebooks/01_x.ipynb"
-        in md
+GITHUB = course.Repository("https://github.com/someone/aminet", "v9.9")
+NO_REPO = course.Repository(None, "v9.9")
+
+
+def test_sync_links_points_badge_and_setup_cell_at_the_repository():
+    md = sync_links("[![Open In Colab](a)](b)", "notebooks/01_x.ipynb", "markdown", GITHUB)
+    assert md == course.colab_badge("notebooks/01_x.ipynb", GITHUB)
+    assert md.endswith(
+        "(https://colab.research.google.com/github/someone/aminet/blob/v9.9/notebooks/01_x.ipynb)"
     )
-    code = sync_links('    REPO_URL = "x"  # note', "n.ipynb", "code")
-    assert code == f'    REPO_URL = "{course.REPO_URL}"  # note'
-    assert sync_links('REPO_URL = "x"', "n.ipynb", "markdown") == 'REPO_URL = "x"'
+    # the whole setup cell is rewritten, whatever it held before
+    code = sync_links('import sys\n\nREPO_URL = "x"  # note\nprint(1)', "n.ipynb", "code", GITHUB)
+    assert code == course.install_cell(GITHUB)
+    assert 'REPO_URL = "https://github.com/someone/aminet"' in code and 'REPO_REF = "v9.9"' in code
+    assert sync_links('REPO_URL = "x"', "n.ipynb", "markdown", GITHUB) == 'REPO_URL = "x"'
+    assert sync_links("x = 1  # REPO_URL = 2", "n.ipynb", "code", GITHUB) == "x = 1  # REPO_URL = 2"
+    # and back: a release without a repository replaces the badge by what to do instead
+    none = sync_links(md, "notebooks/01_x.ipynb", "markdown", NO_REPO)
+    assert none.startswith(course.NO_COLAB_LINK_PREFIX) and "http" not in none
+    assert sync_links(none, "notebooks/01_x.ipynb", "markdown", GITHUB) == md
+    assert "REPO_URL = None" in sync_links(code, "n.ipynb", "code", NO_REPO)
+
+
+@pytest.mark.parametrize(
+    "remote, expected",
+    [
+        ("git@github.com:someone/aminet.git", "https://github.com/someone/aminet"),
+        ("https://github.com/someone/aminet.git", "https://github.com/someone/aminet"),
+        (
+            "https://user:secret-token@github.com/someone/aminet/",
+            "https://github.com/someone/aminet",
+        ),
+        ("ssh://git@github.com/someone/aminet", "https://github.com/someone/aminet"),
+        ("https://gitlab.com/group/sub/aminet.git", "https://gitlab.com/group/sub/aminet"),
+    ],
+)
+def test_remote_urls_become_https_without_credentials(remote, expected):
+    assert course.normalize_repo_url(remote) == expected
+
+
+@pytest.mark.parametrize("bad", ["", "aminet", "/home/me/aminet", "https://github.com"])
+def test_bad_repo_urls_are_one_line_errors(bad):
+    with pytest.raises(ValueError, match="repo-url"):
+        course.normalize_repo_url(bad)
+
+
+def test_repository_comes_from_the_git_remote_pinned_to_the_version_tag(tmp_path):
+    import subprocess
+
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    assert course.repository(tmp_path) == course.Repository(None, course.default_ref())
+    subprocess.run(
+        ["git", "-C", str(tmp_path), "remote", "add", "origin", "git@github.com:o/n.git"],
+        check=True,
+    )
+    repo = course.repository(tmp_path)
+    assert repo.url == "https://github.com/o/n" and repo.ref == f"v{aminet_version()}"
+    assert course.repository(tmp_path, url="https://github.com/x/y", ref="abc1234") == (
+        course.Repository("https://github.com/x/y", "abc1234")
+    )
+    assert course.colab_url("notebooks/a.ipynb", repo).endswith(
+        "/o/n/blob/v0.1.0/notebooks/a.ipynb"
+    )
+    # a non-GitHub host: pip can install from it, Colab cannot open it
+    other = course.Repository("https://gitlab.com/o/n", "v1")
+    assert course.colab_url("notebooks/a.ipynb", other) is None
+    assert "git+{REPO_URL}@{REPO_REF}" in course.install_cell(other)
+
+
+def aminet_version():
+    from aminet import __version__
+
+    return __version__
+
+
+def _run_install_cell(monkeypatch, repo, returncode=0, wheels=()):
+    """Execute the setup cell as Colab would: google.colab imported, aminet not installed yet."""
+    import glob
+    import importlib.util
+    import subprocess
+    import sys
+    import types
+
+    calls = []
+    monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "aminet" else real_find_spec(name, *a),
+    )
+    monkeypatch.setattr(glob, "glob", lambda pattern: list(wheels))
+    monkeypatch.setattr(
+        subprocess,
+        "run",
+        lambda command, **kw: calls.append(command) or types.SimpleNamespace(returncode=returncode),
+    )
+    monkeypatch.delenv("AMINET_COLAB", raising=False)
+    exec(compile(course.install_cell(repo), "<setup cell>", "exec"), {})
+    return calls
+
+
+def test_install_cell_on_colab_pip_installs_the_pinned_repository(monkeypatch):
+    import os
+    import sys
+
+    calls = _run_install_cell(monkeypatch, GITHUB)
+    assert calls == [
+        [sys.executable, "-m", "pip", "install", "-q", "git+https://github.com/someone/aminet@v9.9"]
+    ]
+    assert os.environ["AMINET_COLAB"] == "1"  # inherited by `!aminet ...` subprocesses
+
+
+def test_install_cell_stops_with_a_message_when_pip_fails(monkeypatch):
+    with pytest.raises(
+        SystemExit, match="pip could not install git\\+https://github.com/someone/aminet@v9.9"
+    ):
+        _run_install_cell(monkeypatch, GITHUB, returncode=1)
+
+
+def test_install_cell_without_a_repository_says_what_to_do(monkeypatch):
+    with pytest.raises(SystemExit) as stop:
+        _run_install_cell(monkeypatch, NO_REPO)
+    message = str(stop.value)
+    assert "no public repository" in message and "pip wheel --no-deps -w dist ." in message
+    assert f"aminet-{aminet_version()}-py3-none-any.whl" in message and "/content" in message
+
+
+def test_install_cell_prefers_an_uploaded_wheel(monkeypatch):
+    import sys
+
+    wheel = "/content/aminet-0.1.0-py3-none-any.whl"
+    for repo in (NO_REPO, GITHUB):
+        calls = _run_install_cell(monkeypatch, repo, wheels=[wheel])
+        assert calls == [[sys.executable, "-m", "pip", "install", "-q", wheel]]
+
+
+def test_install_cell_does_nothing_off_colab(monkeypatch):
+    import subprocess
+    import sys
+
+    monkeypatch.delitem(sys.modules, "google.colab", raising=False)
+    monkeypatch.setattr(subprocess, "run", lambda *a, **k: pytest.fail("must not install"))
+    exec(compile(course.install_cell(NO_REPO), "<setup cell>", "exec"), {})
+
+
+def test_release_cli_takes_repo_url_and_ref(tmp_path, capsys):
+    _make_repo(tmp_path)
+    url = "https://github.com/someone/aminet"
+    assert (
+        main(["course", "release", "--root", str(tmp_path), "--repo-url", url, "--ref", "v2"]) == 0
+    )
+    out = capsys.readouterr().out
+    assert f"point to {url} at v2" in out and "git tag v2" in out
+    student = (tmp_path / "notebooks/99_tiny.py").read_text()
+    assert "github/someone/aminet/blob/v2/notebooks/99_tiny.ipynb" in student
+    # the check compares against the same repository; without the option it finds none here
+    assert (
+        main(
+            [
+                "course",
+                "release",
+                "--root",
+                str(tmp_path),
+                "--check",
+                "--repo-url",
+                url,
+                "--ref",
+                "v2",
+            ]
+        )
+        == 0
+    )
+    assert main(["course", "release", "--root", str(tmp_path), "--check"]) == 1
+    assert main(["course", "release", "--root", str(tmp_path), "--repo-url", "nonsense"]) == 2
 
 
 def test_release_writes_four_files_and_strips_only_the_student_copy(tmp_path):
@@ -112,9 +277,12 @@ def test_release_writes_four_files_and_strips_only_the_student_copy(tmp_path):
     assert "    # YOUR CODE HERE\n    raise NotImplementedError()" in student
     assert "YOUR ANSWER HERE" in student and "Because each map" not in student
     assert "encoder * w_enc + decoder * w_dec" in solution and "### BEGIN SOLUTION" in solution
-    assert course.colab_badge("notebooks/99_tiny.ipynb") in student
-    assert course.colab_badge("solutions/99_tiny.ipynb") in solution
-    assert f'REPO_URL = "{course.REPO_URL}"' in student
+    repo = course.repository(tmp_path)  # not a git repository: no remote, the notebooks say so
+    assert repo.url is None
+    assert course.colab_badge("notebooks/99_tiny.ipynb", repo) in student
+    assert course.colab_badge("solutions/99_tiny.ipynb", repo) in solution
+    assert course.install_cell(repo) in student and "REPO_URL = None" in student
+    assert "example.org" not in student
 
 
 def test_released_ipynb_has_no_outputs_fixed_ids_and_kept_tags(tmp_path):

@@ -40,13 +40,16 @@ def test_notebook_follows_the_course_rules(source):
     student = jupytext.read(student_path)
     text = source.read_text(encoding="utf-8")
 
-    # Colab: a badge that opens this very notebook, and an install cell guarded by google.colab
-    assert course.colab_badge(f"solutions/{source.stem}.ipynb") in text
-    assert course.colab_badge(f"notebooks/{source.stem}.ipynb") in student_path.read_text(
+    # Colab: a badge that opens this very notebook (or, with no public repository, what to do
+    # instead), and the setup cell for the same repository, guarded by google.colab
+    repo = course.repository(ROOT)
+    assert course.colab_badge(f"solutions/{source.stem}.ipynb", repo) in text
+    assert course.colab_badge(f"notebooks/{source.stem}.ipynb", repo) in student_path.read_text(
         encoding="utf-8"
     )
-    assert f'REPO_URL = "{course.REPO_URL}"' in text
+    assert course.install_cell(repo) in text
     assert '"google.colab" in sys.modules' in text
+    assert "aminet-course/aminet" not in text, "the placeholder repository must not come back"
     assert "device" in text, "print the device"
 
     # Later notebooks import from aminet, never from earlier notebooks

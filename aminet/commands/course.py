@@ -39,6 +39,18 @@ def add_parser(sub) -> None:
         action="store_true",
         help="only verify that notebooks/ and the .ipynb files are up to date",
     )
+    rel.add_argument(
+        "--repo-url",
+        default=None,
+        metavar="URL",
+        help="the public repository the Colab badges and setup cells point to (default: the git "
+        "remote; without one the notebooks say there is no public repository)",
+    )
+    rel.add_argument(
+        "--ref",
+        default=None,
+        help="the tag or commit they are pinned to (default: v<package version>)",
+    )
     rel.set_defaults(func=run_release)
 
     grade = actions.add_parser(
@@ -76,8 +88,14 @@ def run_release(args) -> int:
         raise UserError(
             f"{root / 'solutions'} is not a folder: run from the repository root or pass --root"
         )
+    from aminet import course
+
+    try:
+        repo = course.repository(root, url=args.repo_url, ref=args.ref)
+    except ValueError as err:
+        raise UserError(str(err)) from err
     if args.check:
-        problems = check_release(root)
+        problems = check_release(root, repo)
         for p in problems:
             print(f"{p.path}: {p.reason}")
         if problems:
@@ -87,8 +105,20 @@ def run_release(args) -> int:
             return 1
         print("notebooks/ and every .ipynb are in sync with solutions/")
         return 0
-    written = release(root)
+    written = release(root, repo=repo)
     print(f"released {len(written) // 4} notebook(s): wrote {len(written)} files under {root}")
+    if repo.url is None:
+        print(
+            "no git remote and no --repo-url: the notebooks say there is no public repository "
+            "and how to install from a wheel instead (no Colab badge)"
+        )
+    else:
+        print(f"Colab badges and setup cells point to {repo.url} at {repo.ref}")
+        if not course.ref_exists(root, repo.ref):
+            print(
+                f"note: {repo.ref} is not a tag or commit here yet: after committing, run "
+                f"'git tag {repo.ref} && git push origin {repo.ref}', or the links will 404"
+            )
     return 0
 
 

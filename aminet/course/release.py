@@ -22,9 +22,11 @@ Everything is deterministic: no outputs, no execution counts, fixed notebook met
 ``cell-000``, ``cell-001``..., so the files only change when a solution changes.
 :func:`check_release` regenerates into a temporary folder and lists every file that differs.
 
-Two lines are rewritten from :mod:`aminet.course` so the repository is named in one place: a
-markdown line starting with ``[![Open In Colab]`` becomes the badge of that very notebook, and a
-code line ``REPO_URL = "..."`` (the Colab install cell) gets :data:`aminet.course.REPO_URL`.
+The repository is named in one place, :func:`aminet.course.repository`: the ``--repo-url`` option
+or the git remote of the repository being released (none: the notebooks say so), pinned to a tag
+(``v<version>``, or ``--ref``). From it, a markdown line starting with ``[![Open In Colab]`` (or
+``**Open in Colab:**``) becomes the badge of that very notebook, and the code cell that assigns
+``REPO_URL = ...`` (the Colab setup cell) is rewritten whole by :func:`aminet.course.install_cell`.
 """
 
 from __future__ import annotations
@@ -61,8 +63,8 @@ NOTEBOOK_METADATA = {
 # count, which keeps two blank lines after a function cell so the .py files stay ruff-formatted.
 KEPT_CELL_METADATA = ("tags", "lines_to_next_cell")
 
-_BADGE_LINE = re.compile(r"^\[!\[Open In Colab\]\(.*$")
-_REPO_URL_LINE = re.compile(r'^(\s*REPO_URL\s*=\s*)"[^"]*"(.*)$')
+_BADGE_LINE = re.compile(r"^(\[!\[Open In Colab\]\(|\*\*Open in Colab:\*\*).*$")
+_INSTALL_CELL = re.compile(r"^REPO_URL\s*=", re.M)
 
 
 class ReleaseError(ValueError):
@@ -105,24 +107,33 @@ def has_solutions(source: str) -> bool:
     return any(line.strip().startswith(BEGIN) for line in source.split("\n"))
 
 
-def sync_links(source: str, notebook_path: str, cell_type: str) -> str:
-    """Rewrite the Colab badge (markdown) and ``REPO_URL = "..."`` (code) lines from aminet.course."""
+def sync_links(
+    source: str, notebook_path: str, cell_type: str, repo: course.Repository | None = None
+) -> str:
+    """Rewrite the Colab badge line (markdown) and the Colab setup cell (code) for ``repo``.
+
+    ``repo`` defaults to :func:`aminet.course.repository` of the working folder.
+    """
+    repo = repo if repo is not None else course.repository()
+    if cell_type == "code":
+        return course.install_cell(repo) if _INSTALL_CELL.search(source) else source
+    if cell_type != "markdown":
+        return source
     lines = source.split("\n")
     for i, line in enumerate(lines):
-        if cell_type == "markdown" and _BADGE_LINE.match(line):
-            lines[i] = course.colab_badge(notebook_path)
-        elif cell_type == "code":
-            m = _REPO_URL_LINE.match(line)
-            if m:
-                lines[i] = f'{m.group(1)}"{course.REPO_URL}"{m.group(2)}'
+        if _BADGE_LINE.match(line):
+            lines[i] = course.colab_badge(notebook_path, repo)
     return "\n".join(lines)
 
 
-def canonical(nb: nbformat.NotebookNode, notebook_path: str) -> nbformat.NotebookNode:
+def canonical(
+    nb: nbformat.NotebookNode, notebook_path: str, repo: course.Repository | None = None
+) -> nbformat.NotebookNode:
     """A copy of ``nb`` with fixed metadata, no outputs, ids by position and links synced."""
+    repo = repo if repo is not None else course.repository()
     cells = []
     for i, cell in enumerate(nb.cells):
-        source = sync_links(cell.source, notebook_path, cell.cell_type)
+        source = sync_links(cell.source, notebook_path, cell.cell_type, repo)
         metadata = {k: cell.metadata[k] for k in KEPT_CELL_METADATA if k in cell.metadata}
         if cell.cell_type == "code":
             new = nbformat.v4.new_code_cell(source, metadata=metadata)
@@ -137,9 +148,11 @@ def canonical(nb: nbformat.NotebookNode, notebook_path: str) -> nbformat.Noteboo
     return out
 
 
-def student_version(nb: nbformat.NotebookNode, name: str = "notebook") -> nbformat.NotebookNode:
+def student_version(
+    nb: nbformat.NotebookNode, name: str = "notebook", repo: course.Repository | None = None
+) -> nbformat.NotebookNode:
     """The students' copy of a canonical solutions notebook (regions stripped, badge re-pointed)."""
-    student = canonical(nb, f"{NOTEBOOKS_DIR}/{name}.ipynb")
+    student = canonical(nb, f"{NOTEBOOKS_DIR}/{name}.ipynb", repo)
     for i, cell in enumerate(student.cells):
         if has_solutions(cell.source):
             cell.source = strip_solutions(cell.source, cell.cell_type, f"{name}, cell {i}")
@@ -165,27 +178,34 @@ def solution_sources(root: Path | str = ".") -> list[Path]:
     return sorted((Path(root) / SOLUTIONS_DIR).glob(NOTEBOOK_GLOB))
 
 
-def release_one(source: Path, out_root: Path) -> list[Path]:
+def release_one(source: Path, out_root: Path, repo: course.Repository | None = None) -> list[Path]:
     """Release one ``solutions/NN_name.py`` into ``out_root``; returns the 4 paths written."""
+    repo = repo if repo is not None else course.repository(source.parent)
     name = source.stem
     try:
         nb = jupytext.read(source, fmt="py:percent")
     except Exception as err:  # jupytext's own errors are not user-friendly; name the file
         raise ReleaseError(f"{source}: not a readable Jupytext percent notebook ({err})") from err
-    solution = canonical(nb, f"{SOLUTIONS_DIR}/{name}.ipynb")
-    student = student_version(nb, name)
+    solution = canonical(nb, f"{SOLUTIONS_DIR}/{name}.ipynb", repo)
+    student = student_version(nb, name, repo)
     written = _write_pair(solution, out_root / SOLUTIONS_DIR / f"{name}.py")
     written += _write_pair(student, out_root / NOTEBOOKS_DIR / f"{name}.py")
     return written
 
 
-def release(root: Path | str = ".", out_root: Path | str | None = None) -> list[Path]:
+def release(
+    root: Path | str = ".",
+    out_root: Path | str | None = None,
+    repo: course.Repository | None = None,
+) -> list[Path]:
     """Release every solutions notebook under ``root`` into ``out_root`` (default: ``root``).
 
-    Returns the paths written. Raises :class:`ReleaseError` (a ValueError) when there is nothing
-    to release or a notebook is malformed.
+    ``repo`` (default: :func:`aminet.course.repository` of ``root``, i.e. its git remote) is what
+    the badges and setup cells point to. Returns the paths written. Raises :class:`ReleaseError`
+    (a ValueError) when there is nothing to release or a notebook is malformed.
     """
     root = Path(root)
+    repo = repo if repo is not None else course.repository(root)
     out_root = Path(out_root) if out_root is not None else root
     sources = solution_sources(root)
     if not sources:
@@ -194,7 +214,7 @@ def release(root: Path | str = ".", out_root: Path | str | None = None) -> list[
         )
     written: list[Path] = []
     for source in sources:
-        written += release_one(source, out_root)
+        written += release_one(source, out_root, repo)
     return written
 
 
@@ -206,15 +226,16 @@ class OutOfSync:
     reason: str
 
 
-def check_release(root: Path | str = ".") -> list[OutOfSync]:
+def check_release(root: Path | str = ".", repo: course.Repository | None = None) -> list[OutOfSync]:
     """Regenerate into a temporary folder and list what differs from ``root``; empty when in sync.
 
+    ``repo`` as for :func:`release` (so a check resolves the same git remote as the release).
     Also lists notebooks in ``notebooks/`` that have no solutions source (stale after a rename).
     """
     root = Path(root)
     problems: list[OutOfSync] = []
     with tempfile.TemporaryDirectory() as tmp:
-        written = release(root, tmp)
+        written = release(root, tmp, repo)
         expected = {p.relative_to(tmp).as_posix() for p in written}
         for rel in sorted(expected):
             here = root / rel
