@@ -111,7 +111,9 @@ def _mount_drive() -> Path:
             "(they are lost when the session ends, and notebook 08 will not find 07's checkpoint)"
         ) from err
     if not (mountpoint / "MyDrive").is_dir():
-        raise RuntimeError(f"Google Drive was mounted at {mountpoint}, but it has no MyDrive folder")
+        raise RuntimeError(
+            f"Google Drive was mounted at {mountpoint}, but it has no MyDrive folder"
+        )
     return runs
 
 

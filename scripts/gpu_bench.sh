@@ -11,7 +11,9 @@
 #   4. bf16 + torch.compile (mode reduce-overhead: compiled + CUDA graphs)
 #   5. training step throughput, bf16 + channels_last, batch 64  -> the > 1,000 img/s target
 #   6. the speed changes before/after on the GPU, and a torch.profiler table of aminet
-# Step limits add up to 555 s: give the device tool timeout_s=600.
+#   7. mixed precision on this GPU: what amp="auto" picks, and SA / AMINet at 128x128 (features of
+#      mean 3) finite and close to fp32 under fp16 and bf16 autocast
+# Step limits add up to 585 s: give the device tool timeout_s=600.
 # Paste the JSON files into docs/benchmarks.md with the GPU's name (they carry it in "machine").
 set -u
 OUT_DIR="${OUT:-gpu_bench_out}"
@@ -50,4 +52,24 @@ run bf16_compile_graphs 150 python -m aminet bench --models aminet,sparnet --dev
   --dtype bf16 --channels-last --compile --cuda-graphs --no-memory --json
 run speed_changes 45 python scripts/speed_changes.py --device cuda --repeats 20 --train --memory-format
 run profile 45 python scripts/profile_aminet.py --device cuda --batch 16 --steps 5
+run precision 30 python - <<'PY'
+import torch, aminet
+from aminet.device import autocast_dtype, native_bf16
+from aminet.modules import SelfAttention
+print("capability", torch.cuda.get_device_capability(), "native bf16", native_bf16("cuda"),
+      "auto ->", autocast_dtype("auto", "cuda"))
+torch.manual_seed(0)
+for name, net, x in (
+    ("SelfAttention(26)", SelfAttention(26), torch.randn(4, 26, 128, 128) + 3),
+    ("aminet", aminet.create_model("aminet"), torch.rand(4, 3, 128, 128)),
+):
+    net, x = net.cuda().eval(), x.cuda()
+    with torch.no_grad():
+        ref = net(x)
+        for dtype in (torch.float16, torch.bfloat16):
+            with torch.autocast("cuda", dtype=dtype):
+                y = net(x).float()
+            err = ((y - ref).norm() / ref.norm()).item()
+            print(f"{name} {dtype}: finite {bool(torch.isfinite(y).all())}, rel. error {err:.2e}")
+PY
 echo "done; results in $OUT_DIR" | tee -a "$LOG"

@@ -27,8 +27,8 @@
 #    (on Colab, with the checkpoints on Google Drive).
 #
 # How long it trains depends on the device: a few seconds under the tests (`AMINET_PRESET=smoke`,
-# which learns next to nothing), a few hundred steps on a CPU (about 10 minutes on a 2-core
-# laptop), and on a GPU a run capped at 20 minutes of training by its time budget. On a free Colab
+# which learns next to nothing), a few hundred steps of `aminet demo`'s model and recipe on a CPU,
+# and on a GPU a run capped at 20 minutes of training by its time budget. On a free Colab
 # T4 the whole notebook takes about 25-30 minutes: the 20 minutes are enforced by the trainer, the
 # rest (install, validation, evaluation) is an estimate, not a measurement. It fits one session.
 

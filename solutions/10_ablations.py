@@ -140,7 +140,7 @@ assert table_models("I")[-1] == "aminet" and len(TABLES) == 6
 # measured). The runs go to `runs_dir()`: on Colab your Drive, so a disconnected table resumes.
 
 # %%
-FULL_TABLE = False  # True: Table I at the paper's width and `short` length, 3 seeds (~a day on a T4)
+FULL_TABLE = False  # True: Table I, paper width, `short` length, 3 seeds (~a day on a T4)
 
 if is_smoke():
     key, budget, seeds = "II", ablation_budget("smoke"), (0, 1)
@@ -238,8 +238,9 @@ assert 2 * (2 * s**2 / 5) ** 0.5 < gap < 2 * (2 * s**2 / 3) ** 0.5
 #
 # ```bash
 # aminet ablate --table I --preset smoke                  # seconds: checks the plumbing
-# aminet ablate --table I --preset short --width narrow --steps 1500 --batch-size 16 --crop 64 --train-limit 1000 --test-limit 100 --seeds 2
-# #                                                       # the GPU default above (T4: 15-25 min, estimate)
+# aminet ablate --table I --preset short --width narrow --steps 1500 --batch-size 16 --crop 64 \
+#   --train-limit 1000 --test-limit 100 --seeds 2        # the GPU default above (T4: 15-25 min, estimated)
+# aminet ablate --table I --preset short --width paper --seeds 3   # FULL_TABLE = True (T4: about a day, estimated)
 # aminet ablate --table all --preset short --seeds 2      # narrow networks on a CPU, the paper's width on a GPU
 # aminet ablate --table I,IV --preset full --seeds 3      # the paper's width and length: many GPU hours
 # ```
