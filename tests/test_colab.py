@@ -151,3 +151,22 @@ def test_07_then_08_on_two_colab_vms_share_the_checkpoint_through_drive(not_cola
     assert (drive / "MyDrive" / "aminet-runs" / "amigan" / "last.pt").is_file()
     shown = [c for c in nb08.cells if c.cell_type == "code" and "plt.show()" in c.source]
     assert shown and all(images(c) for c in shown)
+
+
+def test_a_run_that_reaches_its_time_budget_ends_normally(tmp_path):
+    """What notebooks 07 and 08 assert after a GPU run with `minutes=` holds at a budget end."""
+    from aminet.train import preset_config, train
+
+    tiny = dict(num_bottleneck=1, hourglass_depths=(1, 1, 1, 1))
+    kwargs = dict(preset_config("smoke").model_kwargs, **tiny)
+    config = preset_config(
+        "smoke", model_kwargs=kwargs, steps=50, minutes=1e-6, val_limit=1, out=str(tmp_path / "l1")
+    )
+    history = train(config)
+    assert history["status"] == "time budget" and 1 <= history["steps"] < 50
+    # the notebooks' checks after training
+    assert history["status"] in ("completed", "time budget")
+    assert len(history["loss"]) == history["steps"]
+    assert history["val_step"][-1] == history["steps"]  # a final validation, as at a last step
+    for name in ("best.pt", "last.pt", "log.jsonl", "curves.png", "config.json"):
+        assert (tmp_path / "l1" / name).is_file(), name
