@@ -20,21 +20,7 @@ import torch
 from torch import nn
 
 from aminet.course import reference as ref
-
-CHAPTERS: dict[str, str] = {
-    "00": "00_setup_and_data",
-    "01": "01_self_attention",
-    "02": "02_rdfe",
-    "03": "03_skaf",
-    "04": "04_lgfi",
-    "05": "05_edff",
-    "06": "06_unet",
-    "07": "07_training",
-    "08": "08_amigan",
-    "09": "09_benchmarking",
-    "10": "10_ablations",
-}
-"""Chapter number -> notebook name (``solutions/<name>.py``, ``notebooks/<name>.ipynb``)."""
+from aminet.course.chapters import CHAPTERS  # noqa: F401  (re-exported: the table knows the chapters)
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,13 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from aminet.course.exercises import CHAPTERS, EXERCISES, chapter_exercises, get_exercise
+from aminet.course.chapters import (
+    CHAPTERS,
+    DEFAULT_CELL_TIMEOUT,
+    DEFAULT_NOTEBOOK_TIMEOUT,
+    LIBRARY_POLICIES,
+)
+from aminet.course.exercises import EXERCISES, chapter_exercises, get_exercise
 from aminet.course.submission import (
     SubmissionError,
     chapter_from_content,
@@ -54,13 +60,8 @@ from aminet.course.submission import (
     static_flags,
 )
 
-DEFAULT_CELL_TIMEOUT = 60.0
-"""Seconds one exercise (or defining the notebook's code) may take in the sandbox."""
-DEFAULT_NOTEBOOK_TIMEOUT = 300.0
-"""Seconds one submission may take in all."""
 STARTUP_GRACE = 60.0
 """Extra seconds for the sandbox to start Python and import torch (a loaded machine is slow)."""
-LIBRARY_POLICIES = ("zero", "warn")
 
 STATUSES = (
     "passed",  # points
@@ -297,6 +298,15 @@ class _References:
 _REFERENCES = _References()
 
 
+def exercises_in(nb) -> list[str]:
+    """The exercise ids a notebook's check cells name, in order of first appearance."""
+    seen: list[str] = []
+    for call in parse(nb).checks:
+        if call.exercise not in seen:
+            seen.append(call.exercise)
+    return seen
+
+
 def student_name(path: Path, root: Path | None = None) -> str:
     """The student a submission belongs to: its folder below ``root`` (nbgrader's
     ``<student>/<assignment>/<notebook>`` layout), else its file name without the chapter."""
@@ -440,9 +450,8 @@ def grade_notebook(
             with_refs = _judge_payload(
                 ex, payloads.get(entry["with_references"], "it never ran"), salt
             )
-            if with_refs.status in ("passed", "failed", "not_attempted"):
-                verdict = with_refs
             if own.status != "passed" and with_refs.status == "passed":
+                verdict = with_refs
                 note = (
                     "passes with aminet's answers to the earlier exercises in place of yours: an "
                     "earlier answer it calls is the cause of its failure with your own. "
@@ -621,6 +630,7 @@ __all__ = [
     "ExerciseScore",
     "Gradebook",
     "NotebookGrade",
+    "exercises_in",
     "find_submissions",
     "format_table",
     "get_exercise",
