@@ -1096,6 +1096,7 @@ def _exercises() -> list[Exercise]:
             "side // 2**i) for i in range(4)]",
             notebook="06",
             name="stage_shapes",
+            differentiable=False,
         ),
         Exercise(
             "unet.forward",
