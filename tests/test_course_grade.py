@@ -206,6 +206,13 @@ CHEATS = {
         ),
         2,
     ),
+    "definition-time code that reaches for the grader's machinery": (
+        _append(
+            SOLUTION,
+            "class Sneaky:\n    key = __import__('aminet.course.reference', fromlist=['x'])\n",
+        ),
+        0,
+    ),
     "a process-killing cell outside any function": (
         _insert_after(SOLUTION, "from aminet.course import check", "import os\nos._exit(0)"),
         3,

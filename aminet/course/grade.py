@@ -58,6 +58,7 @@ from aminet.course.submission import (
     parse,
     read_notebook,
     static_flags,
+    tamper_flags,
 )
 
 STARTUP_GRACE = 60.0
@@ -194,14 +195,18 @@ def _run_sandbox(
     attempt = 0
     while start < len(runs):
         attempt += 1
-        out = workdir / f"out{attempt}"
-        out.mkdir()
+        out = Path(tempfile.mkdtemp(dir=workdir, prefix=f"o{secrets.token_hex(6)}"))
+        cwd = Path(tempfile.mkdtemp(dir=workdir, prefix="cwd"))  # where the student's files go
+        token = secrets.token_hex(8)
+        for run in runs:
+            run["token"] = secrets.token_hex(8)  # result names the student's code cannot guess
         job = {
             "statements": statements,
             "runs": runs,
             "salt": salt,
             "out": str(out),
             "start": start,
+            "token": token,
         }
         job_path = workdir / f"job{attempt}.json"
         job_path.write_text(json.dumps(job), encoding="utf-8")
@@ -209,7 +214,7 @@ def _run_sandbox(
         with open(stderr_path, "wb") as stderr:
             proc = subprocess.Popen(
                 [sys.executable, "-m", "aminet.course.sandbox", str(job_path)],
-                cwd=workdir,
+                cwd=cwd,
                 env=_sandbox_env(),
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
@@ -219,7 +224,7 @@ def _run_sandbox(
             )
         try:
             # 1. defining the notebook's code
-            ready = out / "ready.json"
+            ready = out / f"ready-{token}.json"
             limit = min(time.monotonic() + STARTUP_GRACE + cell_timeout, deadline)
             while not ready.exists() and proc.poll() is None and time.monotonic() < limit:
                 time.sleep(0.05)
@@ -238,7 +243,7 @@ def _run_sandbox(
                 return
             # 2. one exercise after the other
             for run in runs[start:]:
-                result = out / f"{run['index']}.pt"
+                result = out / f"{run['index']}-{run['token']}.pt"
                 limit = min(time.monotonic() + cell_timeout, deadline)
                 while not result.exists() and proc.poll() is None and time.monotonic() < limit:
                     time.sleep(0.02)
@@ -397,6 +402,7 @@ def grade_notebook(
             + ", ".join(f"check({i!r})" for i in ignored)
         )
 
+    tampering = tamper_flags(sub)
     runs: list[dict] = []
     plan: dict[str, dict] = {}
     for position, ex in enumerate(expected):
@@ -456,7 +462,7 @@ def grade_notebook(
                     "passes with aminet's answers to the earlier exercises in place of yours: an "
                     "earlier answer it calls is the cause of its failure with your own. "
                 )
-        flags = static_flags(sub, call) + [f"runs {name}" for name in verdict.library]
+        flags = static_flags(sub, call) + tampering + [f"runs {name}" for name in verdict.library]
         message = note + (verdict.message if verdict.status != "passed" else verdict.message)
         if verdict.explanation:
             message += f" Why: {verdict.explanation}"

@@ -20,10 +20,10 @@ import os
 import sys
 
 
-def _write(out_dir: str, index: int, payload: dict) -> None:
+def _write(out_dir: str, name: str, payload: dict) -> None:
     import torch
 
-    path = os.path.join(out_dir, f"{index}.pt")
+    path = os.path.join(out_dir, f"{name}.pt")
     tmp = path + ".tmp"
     torch.save(payload, tmp)
     os.replace(tmp, path)
@@ -32,6 +32,10 @@ def _write(out_dir: str, index: int, payload: dict) -> None:
 def main(job_path: str) -> int:
     with open(job_path, encoding="utf-8") as fh:
         job = json.load(fh)
+    # What the student's code could use to forge results (the seed of the inputs, where results
+    # go and under which names) lives only in this function's locals from here on.
+    os.remove(job_path)
+    del sys.argv[1:]
     import torch
 
     torch.set_num_threads(1)
@@ -57,9 +61,10 @@ def main(job_path: str) -> int:
                 answers[st["exercise"]] = ("error", f"{type(err).__name__}: {err}")
             else:
                 notes.append(f"{where}: {type(err).__name__}: {str(err)[:200]}")
-    with open(os.path.join(out_dir, "ready.json.tmp"), "w", encoding="utf-8") as fh:
+    ready = os.path.join(out_dir, f"ready-{job['token']}.json")
+    with open(ready + ".tmp", "w", encoding="utf-8") as fh:
         json.dump({"notes": notes}, fh)
-    os.replace(os.path.join(out_dir, "ready.json.tmp"), os.path.join(out_dir, "ready.json"))
+    os.replace(ready + ".tmp", ready)
 
     for run in job["runs"][int(job.get("start", 0)) :]:
         exercise = get_exercise(run["exercise"])
@@ -85,7 +90,7 @@ def main(job_path: str) -> int:
                     namespace.pop(name, None)
                 else:
                     namespace[name] = value
-        _write(out_dir, int(run["index"]), payload)
+        _write(out_dir, f"{int(run['index'])}-{run['token']}", payload)
     return 0
 
 

@@ -54,7 +54,12 @@ _TAMPER_NAMES = {
     "get_referrers": "searches the interpreter's objects",
     "get_objects": "searches the interpreter's objects",
     "__code__": "rewrites code objects",
+    "__import__": "imports modules by name",
+    "importlib": "imports modules by name",
+    "argv": "reads the grader's command line",
+    "__subclasses__": "searches the interpreter's classes",
 }
+_TAMPER_STRINGS = ("/proc/", "aminet.course.", "ready-")
 
 
 class SubmissionError(ValueError):
@@ -314,6 +319,38 @@ def static_flags(sub: Submission, call: CheckCall) -> list[str]:
             if name in _TAMPER_NAMES:
                 flags.append(f"{_TAMPER_NAMES[name]} ({name})")
     return sorted(set(flags))
+
+
+def tamper_flags(sub: Submission) -> list[str]:
+    """Signs, anywhere in the code the grader runs, of reaching for the grader's own machinery.
+
+    Class bodies, decorators and default arguments run while the notebook's code is defined, so
+    the whole kept code is read, not only the answers.
+    """
+    flags = set()
+    for st in sub.statements:
+        if st["kind"] != "code":
+            continue
+        try:
+            tree = ast.parse(st["source"])
+        except SyntaxError:
+            continue
+        for n in ast.walk(tree):
+            name = (
+                n.id
+                if isinstance(n, ast.Name)
+                else n.attr
+                if isinstance(n, ast.Attribute)
+                else None
+            )
+            if name in _TAMPER_NAMES:
+                flags.add(f"cell {st['cell']}: {_TAMPER_NAMES[name]} ({name})")
+            if isinstance(n, ast.alias) and n.name.split(".")[0] in ("importlib", "ctypes", "gc"):
+                flags.add(f"cell {st['cell']}: imports {n.name}")
+            if isinstance(n, ast.Constant) and isinstance(n.value, str):
+                if any(t in n.value for t in _TAMPER_STRINGS):
+                    flags.add(f"cell {st['cell']}: names {n.value[:40]!r}")
+    return sorted(flags)
 
 
 def chapter_from_name(path: Path) -> str | None:
