@@ -113,8 +113,8 @@ def _describe_error(err: BaseException) -> str:
 
 def plain(value):
     """``value`` as data ``torch.load(weights_only=True)`` can read: tensors, numbers, lists..."""
-    if isinstance(value, torch.Tensor):
-        return value.detach().cpu().clone()
+    if isinstance(value, torch.Tensor):  # a plain tensor, whatever subclass the answer returned
+        return value.detach().cpu().clone().as_subclass(torch.Tensor)
     if isinstance(value, bool) or value is None or isinstance(value, str):
         return value
     if isinstance(value, (int, float)):

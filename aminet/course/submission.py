@@ -60,6 +60,12 @@ _TAMPER_NAMES = {
     "__subclasses__": "searches the interpreter's classes",
 }
 _TAMPER_STRINGS = ("/proc/", "aminet.course.", "ready-")
+_TAMPER_BUILTINS = {
+    "exec": "runs generated code (exec)",
+    "eval": "runs generated code (eval)",
+    "compile": "compiles generated code",
+    "getsource": "reads source code (inspect.getsource)",
+}
 
 
 class SubmissionError(ValueError):
@@ -345,6 +351,8 @@ def tamper_flags(sub: Submission) -> list[str]:
             )
             if name in _TAMPER_NAMES:
                 flags.add(f"cell {st['cell']}: {_TAMPER_NAMES[name]} ({name})")
+            if isinstance(n, ast.Name) and n.id in _TAMPER_BUILTINS or name == "getsource":
+                flags.add(f"cell {st['cell']}: {_TAMPER_BUILTINS[name]}")
             if isinstance(n, ast.alias) and n.name.split(".")[0] in ("importlib", "ctypes", "gc"):
                 flags.add(f"cell {st['cell']}: imports {n.name}")
             if isinstance(n, ast.Constant) and isinstance(n.value, str):
