@@ -316,3 +316,46 @@ def test_a_later_exercise_names_the_earlier_answer_that_breaks_it():
     message = str(info.value)
     assert "Your answer itself is right" in message and "to_heads (sa.to_heads)" in message
     assert namespace["to_heads"] is not ref.sa_to_heads, "the student's names are restored"
+
+
+def _library(path):
+    from aminet.course.exercises import _resolve
+
+    return _resolve(path)
+
+
+DIRECT_LIBRARY_CALLS = [
+    ("sa.forward", lambda x, sa: sa(x)),
+    ("rdfe.forward", lambda x, rdfe: rdfe(x)),
+    ("skaf.forward", lambda x, skaf: skaf(x)),
+    ("lgfi.forward", lambda x, lgfi: lgfi(x)),
+    ("lgfi.transformer_forward", lambda x, block: block.forward(x)),
+    ("edff.selection", lambda e, d, edff: edff.selection(e, d)),
+    ("unet.forward", lambda x, model: model(x)),
+    (
+        "rdfe.au_weights",
+        lambda c, s, e, k: _library("aminet.modules.rdfe:AttentionUnit").from_pooled(
+            type(
+                "AU", (), {"squeeze": s, "excite": e, "branches": k, "channels": c.shape[1] // k}
+            )(),
+            F.adaptive_avg_pool2d(c, 1),
+        ),
+    ),
+    ("data.degrade", lambda hr, scale: _library("aminet.data.degradation:degrade")(hr, scale)),
+    ("metrics.rgb_to_y", lambda img: _library("aminet.metrics:rgb_to_y")(img)),
+    ("metrics.psnr_y", lambda sr, hr: _library("aminet.metrics:psnr")(sr, hr)),
+    ("gan.discriminator_loss", lambda r, f: _library("aminet.gan:discriminator_loss")(r, f)),
+    ("gan.generator_loss", lambda f: _library("aminet.gan:generator_adversarial_loss")(f)),
+    (
+        "train.cosine_factor",
+        lambda s, t, m: _library("aminet.train:ScheduleShape")("cosine", t, 0, m)(s),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "exercise_id, answer", DIRECT_LIBRARY_CALLS, ids=[e for e, _ in DIRECT_LIBRARY_CALLS]
+)
+def test_an_answer_that_calls_aminets_module_is_reported(exercise_id, answer):
+    with pytest.raises(AssertionError, match="aminet's own implementation"):
+        check(exercise_id, answer, quiet=True)

@@ -9,7 +9,7 @@ What a notebook uses::
 What instructors use (see docs/instructor-guide.md)::
 
     aminet course release [--check]            # solutions/ -> notebooks/ (+ paired .ipynb)
-    aminet course grade SUBMISSION.ipynb...    # execute headless, print a per-exercise table
+    aminet course grade SUBMISSIONS [--out grades.csv]  # sandboxed, scored by the grader
 
 ``REPO_URL`` is the one place that names the repository: ``aminet course release`` writes it into
 every notebook's Colab badge and Colab install cell, so a fork changes it here and re-releases.
