@@ -402,3 +402,16 @@ def test_cli_real_notebook_05_json(capsys):
     assert code == 0
     (solution,) = json.loads(capsys.readouterr().out)
     assert solution["score"] == solution["max_score"] == 3 and solution["status"] == "graded"
+
+
+def test_a_cell_with_a_syntax_error_is_named_in_the_message(tmp_path):
+    nb = _replace(
+        SOLUTION,
+        "def edff_combine",
+        "return encoder * w_enc + decoder * w_dec",
+        "return encoder * w_enc + (decoder * w_dec",
+    )
+    grade = grade_notebook(_write(tmp_path, "05_edff.ipynb", nb), **OPTIONS)
+    combine = next(e for e in grade.exercises if e.exercise == "edff.combine")
+    assert combine.status == "failed" and "SyntaxError" in combine.message, combine.message
+    assert grade.score == 2

@@ -463,7 +463,9 @@ def grade_notebook(
                     "earlier answer it calls is the cause of its failure with your own. "
                 )
         flags = static_flags(sub, call) + tampering + [f"runs {name}" for name in verdict.library]
-        message = note + (verdict.message if verdict.status != "passed" else verdict.message)
+        message = note + verdict.message
+        if verdict.status == "failed" and sub.problems and "could not be evaluated" in message:
+            message += f" (the notebook has cells the grader cannot read: {sub.problems[0]})"
         if verdict.explanation:
             message += f" Why: {verdict.explanation}"
         status, points = verdict.status, ex.points if verdict.status == "passed" else 0
