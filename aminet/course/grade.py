@@ -472,7 +472,10 @@ def grade_notebook(
         if status == "passed" and flags:
             if library_calls == "zero":
                 status, points = "library_call", 0
-                message = "the answer runs aminet's own code or the answer key: " + "; ".join(flags)
+                message = (
+                    "right result, but not the student's own computation (0 points under "
+                    "--library-calls zero): " + "; ".join(flags)
+                )
             else:
                 message = "passed, but: " + "; ".join(flags)
         grade.exercises.append(
