@@ -224,6 +224,39 @@ print("max |ours - aminet's SelfAttention|:", (ours - theirs).abs().max().item()
 assert torch.allclose(ours, theirs, atol=1e-5)
 
 # %% [markdown]
+# ## Exercise 4: build the whole module
+# Now write SA as an `nn.Module` of your own: `__init__` creates the layers, `forward` runs eqs.
+# 1-5 with them (your `to_heads` and `attention_map` do the middle). Name the layers as aminet's
+# `SelfAttention` does (`qkv`, `qkv_dwconv`, `project`, `temperature`): the check loads aminet's
+# weights into your module and compares the outputs *and* the gradients, so a missing bias
+# switch, a wrong kernel or a detached branch all show up.
+
+
+# %%
+class SA(torch.nn.Module):
+    """Channel self-attention (eqs. 1-5) with ``num_heads`` heads."""
+
+    def __init__(self, channels, num_heads=1):
+        super().__init__()
+        self.num_heads = num_heads
+        # YOUR CODE HERE
+        raise NotImplementedError()
+
+    def forward(self, x):
+        # YOUR CODE HERE
+        raise NotImplementedError()
+
+
+# %%
+SA = check("sa.module", SA)
+
+# %%
+mine = SA(8, num_heads=2)
+n_params = sum(p.numel() for p in mine.parameters())
+print(f"your SA(8, 2): {n_params} parameters; 4C^2 + 27C + h = {4 * 8**2 + 27 * 8 + 2}")
+assert n_params == 4 * 8**2 + 27 * 8 + 2
+
+# %% [markdown]
 # ## Why unit-length rows instead of $1/\sqrt{d}$?
 # In eq. 4 the dot products run over the HW pixels, so they grow with the image. Divided by
 # $\sqrt{d}$ with d = HW the logits still change with the size; with unit-length rows they are

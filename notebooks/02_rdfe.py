@@ -214,6 +214,40 @@ plt.show()
 # will lean on the 3x3 branch, one that tracks the face's outline on the 7x7.
 
 # %% [markdown]
+# ## Exercise 2b: the attention unit as a module
+# Wrap your `au_weights` into the module RDFE uses. `__init__` makes the two 1x1 convs, named as
+# in aminet's `AttentionUnit`: `squeeze` (kC -> hidden) and `excite` (hidden -> kC), both with a
+# bias, where hidden = max(kC // reduction, 8); `forward(concat)` returns the weights. The check
+# loads aminet's weights into yours and compares outputs and gradients.
+
+
+# %%
+class AU(torch.nn.Module):
+    """AU (eq. 7): per-channel softmax weights over ``branches`` branches."""
+
+    def __init__(self, channels, branches=3, reduction=4):
+        super().__init__()
+        self.channels, self.branches = channels, branches
+        # YOUR CODE HERE
+        raise NotImplementedError()
+
+    def forward(self, concat):
+        # YOUR CODE HERE
+        raise NotImplementedError()
+
+
+# %%
+AU = check("rdfe.attention_unit", AU)
+
+# %%
+au = AU(C, branches=3)
+print("AU parameters:", count_params(au), "| in aminet's RDFE:", count_params(rdfe.au))
+assert count_params(au) == count_params(rdfe.au)
+with torch.no_grad():
+    w = au(torch.cat(feats, dim=1))
+assert w.shape == (1, 3, C, 1, 1) and torch.allclose(w.sum(dim=1), torch.ones(1, C, 1, 1))
+
+# %% [markdown]
 # ## Exercise 3: RDFE from its layers (eqs. 6-10)
 # Use `rdfe.extract` (with GELU), `rdfe.au` (it computes your exercise-2 weights), multiply branch
 # `i` by `w[:, i]`, `rdfe.refine`, `rdfe.fuse` on the concatenation, **add the input** (eq. 9), and

@@ -187,6 +187,39 @@ assert torch.allclose(ours, theirs, atol=1e-5)
 print("serial block output:", tuple(ours.shape))
 
 # %% [markdown]
+# ## Exercise 3: build LGFI as a module
+# Assemble LGFI from aminet's parts: `norm` (`LayerNorm2d`), `sa` (`SelfAttention` with
+# `num_heads`), `local` (`RDFE` with the hourglass settings) and `skaf` (`SKAF`), named as in
+# aminet's `LGFI` so its weights load into yours; `forward` is the parallel block of exercise 1,
+# written with `self`. The check compares outputs and gradients, and that `x` is left untouched.
+
+# %%
+from aminet.modules import RDFE, SKAF, LayerNorm2d, SelfAttention
+
+
+# %%
+class LGFIModule(torch.nn.Module):
+    """LGFI: SA and RDFE in parallel on LN(x), fused by SKAF, plus x."""
+
+    def __init__(self, channels, num_heads=1, hourglass_depth=4, hourglass_channels=48):
+        super().__init__()
+        # YOUR CODE HERE
+        raise NotImplementedError()
+
+    def forward(self, x):
+        # YOUR CODE HERE
+        raise NotImplementedError()
+
+
+# %%
+LGFIModule = check("lgfi.module", LGFIModule)
+
+# %%
+mine = LGFIModule(C, num_heads=2, hourglass_depth=3, hourglass_channels=8)
+print("parameters: yours", count_params(mine), "| aminet's", count_params(lgfi))
+assert count_params(mine) == count_params(lgfi)
+
+# %% [markdown]
 # ## The difference, demonstrated
 # In LGFI the local branch does not depend on SA: change SA's weights and RDFE's output stays the
 # same. In the serial block the FFN reads what attention wrote, so its input changes.

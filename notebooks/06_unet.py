@@ -163,6 +163,63 @@ assert ours.shape == (1, 3, SIZE, SIZE)
 assert torch.allclose(ours, theirs, atol=1e-4)
 
 # %% [markdown]
+# ## Exercise 3: build the U-Net as a module
+# Now the whole network as a class of your own, from aminet's blocks (`LGFI`, `Downsample`,
+# `Upsample`, `EDFF`), with the names aminet's `AMINet` uses so its weights load into yours:
+# `head` (3x3 conv, 3 -> C), `encoders` (3 LGFI), `downs` (3 Downsample), `bottleneck` (an
+# `nn.Sequential` of `num_bottleneck` LGFI at 8C), `ups` (Upsample(4C), (2C), (C)), `fusions`
+# (EDFF at 4C, 2C, C), `decoders` (LGFI at 4C, 2C, C) and `tail` (3x3 conv, C -> 3). Stage i uses
+# `num_heads[i]` and `hourglass_depths[i]`. `forward` is exercise 2 with `self`. The check pads
+# inputs unevenly (7 rows, 2 columns), so mixing up `F.pad`'s order shows.
+
+# %%
+from aminet.modules import EDFF, LGFI, Downsample, Upsample
+
+
+# %%
+class MiniAMINet(torch.nn.Module):
+    """AMINet's U-Net (no pixel-unshuffle stem) built from its blocks."""
+
+    def __init__(
+        self,
+        base_channels=4,
+        num_heads=(1, 1, 1, 1),
+        hourglass_depths=(2, 2, 1, 1),
+        hourglass_channels=4,
+        num_bottleneck=1,
+    ):
+        super().__init__()
+        # YOUR CODE HERE
+        raise NotImplementedError()
+
+    def forward(self, x):
+        # YOUR CODE HERE
+        raise NotImplementedError()
+
+
+# %%
+MiniAMINet = check("unet.module", MiniAMINet)
+
+# %%
+from aminet.model import AMINet
+
+mine = MiniAMINet()
+print(
+    "parameters: yours",
+    count_params(mine),
+    "| aminet's",
+    count_params(
+        AMINet(
+            base_channels=4,
+            num_heads=(1, 1, 1, 1),
+            hourglass_depths=(2, 2, 1, 1),
+            hourglass_channels=4,
+            num_bottleneck=1,
+        )
+    ),
+)
+
+# %% [markdown]
 # The global residual, seen: with the tail's weights set to zero, AMINet returns bicubic exactly.
 # Training only has to learn the *difference* to bicubic.
 

@@ -195,6 +195,45 @@ for ax in axes:
 plt.show()
 
 # %% [markdown]
+# ## Exercise 3: build SKAF as a module
+# Write the whole SKAF: `__init__` creates `convs` (an `nn.ModuleList` of a dense 5x5 conv
+# C -> C // 2 and a dense 7x7 conv C -> C - C // 2, each padded to keep the size) and `mix` (a 7x7
+# conv from the 2 pooled maps to 2 maps); `forward(x)` returns the two maps (your `channel_pool`
+# does the middle). Odd widths split unevenly: the check uses C = 7 too.
+
+
+# %%
+class SKAFModule(torch.nn.Module):
+    """SKAF (eqs. 11-14): two selection maps in (0, 1)."""
+
+    def __init__(self, channels):
+        super().__init__()
+        ### BEGIN SOLUTION
+        self.convs = torch.nn.ModuleList(
+            [
+                torch.nn.Conv2d(channels, channels // 2, 5, padding=2),
+                torch.nn.Conv2d(channels, channels - channels // 2, 7, padding=3),
+            ]
+        )
+        self.mix = torch.nn.Conv2d(2, 2, 7, padding=3)
+        ### END SOLUTION
+
+    def forward(self, x):
+        ### BEGIN SOLUTION
+        x3 = torch.cat([conv(x) for conv in self.convs], dim=1)
+        weights = torch.sigmoid(self.mix(channel_pool(x3)))
+        return weights[:, :1], weights[:, 1:]
+        ### END SOLUTION
+
+
+# %%
+SKAFModule = check("skaf.module", SKAFModule)
+
+# %%
+print("parameters: yours", count_params(SKAFModule(8)), "| aminet's SKAF(8)", count_params(SKAF(8)))
+assert count_params(SKAFModule(8)) == count_params(SKAF(8))
+
+# %% [markdown]
 # ## Sigmoid, not softmax
 # The two maps are independent: a pixel may keep much of both features, or little of either. A
 # softmax would force $w_g + w_l = 1$. The sum below varies from pixel to pixel.

@@ -178,6 +178,42 @@ assert torch.allclose(fused, reference, atol=1e-5)
 assert fused.shape == enc.shape
 
 # %% [markdown]
+# ## Exercise 3: build EDFF as a module
+# Put eqs. 15 and 16 into one `nn.Module`: `reduce` (a 1x1 conv 2C -> C) and `skaf` (`SKAF(C)`),
+# named as in aminet's `EDFF`; `forward(encoder, decoder)` returns the fused feature. The check
+# loads aminet's weights and compares outputs and the gradients w.r.t. both inputs.
+
+# %%
+from aminet.modules import SKAF
+
+
+# %%
+class EDFFModule(torch.nn.Module):
+    """EDFF (eqs. 15-16): pixel-wise selection between encoder and decoder features."""
+
+    def __init__(self, channels):
+        super().__init__()
+        ### BEGIN SOLUTION
+        self.reduce = torch.nn.Conv2d(2 * channels, channels, 1)
+        self.skaf = SKAF(channels)
+        ### END SOLUTION
+
+    def forward(self, encoder, decoder):
+        ### BEGIN SOLUTION
+        w_enc, w_dec = self.skaf(self.reduce(torch.cat([encoder, decoder], dim=1)))
+        return encoder * w_enc + decoder * w_dec
+        ### END SOLUTION
+
+
+# %%
+EDFFModule = check("edff.module", EDFFModule)
+
+# %%
+mine = EDFFModule(edff.channels)
+print("parameters: yours", count_params(mine), "| aminet's", count_params(edff))
+assert count_params(mine) == count_params(edff)
+
+# %% [markdown]
 # Where does the fused feature follow the encoder? The share of the encoder at each pixel is
 # $w_E / (w_E + w_D)$. A plain addition would be 0.5 everywhere.
 

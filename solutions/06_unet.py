@@ -178,6 +178,93 @@ assert ours.shape == (1, 3, SIZE, SIZE)
 assert torch.allclose(ours, theirs, atol=1e-4)
 
 # %% [markdown]
+# ## Exercise 3: build the U-Net as a module
+# Now the whole network as a class of your own, from aminet's blocks (`LGFI`, `Downsample`,
+# `Upsample`, `EDFF`), with the names aminet's `AMINet` uses so its weights load into yours:
+# `head` (3x3 conv, 3 -> C), `encoders` (3 LGFI), `downs` (3 Downsample), `bottleneck` (an
+# `nn.Sequential` of `num_bottleneck` LGFI at 8C), `ups` (Upsample(4C), (2C), (C)), `fusions`
+# (EDFF at 4C, 2C, C), `decoders` (LGFI at 4C, 2C, C) and `tail` (3x3 conv, C -> 3). Stage i uses
+# `num_heads[i]` and `hourglass_depths[i]`. `forward` is exercise 2 with `self`. The check pads
+# inputs unevenly (7 rows, 2 columns), so mixing up `F.pad`'s order shows.
+
+# %%
+from aminet.modules import EDFF, LGFI, Downsample, Upsample
+
+
+# %%
+class MiniAMINet(torch.nn.Module):
+    """AMINet's U-Net (no pixel-unshuffle stem) built from its blocks."""
+
+    def __init__(
+        self,
+        base_channels=4,
+        num_heads=(1, 1, 1, 1),
+        hourglass_depths=(2, 2, 1, 1),
+        hourglass_channels=4,
+        num_bottleneck=1,
+    ):
+        super().__init__()
+        ### BEGIN SOLUTION
+        widths = [base_channels * 2**i for i in range(4)]
+
+        def block(stage):
+            return LGFI(
+                widths[stage], num_heads[stage], hourglass_depths[stage], hourglass_channels
+            )
+
+        self.head = torch.nn.Conv2d(3, base_channels, 3, padding=1)
+        self.encoders = torch.nn.ModuleList(block(i) for i in range(3))
+        self.downs = torch.nn.ModuleList(Downsample(widths[i]) for i in range(3))
+        self.bottleneck = torch.nn.Sequential(*(block(3) for _ in range(num_bottleneck)))
+        self.ups = torch.nn.ModuleList(Upsample(widths[i]) for i in (2, 1, 0))
+        self.fusions = torch.nn.ModuleList(EDFF(widths[i]) for i in (2, 1, 0))
+        self.decoders = torch.nn.ModuleList(block(i) for i in (2, 1, 0))
+        self.tail = torch.nn.Conv2d(base_channels, 3, 3, padding=1)
+        ### END SOLUTION
+
+    def forward(self, x):
+        ### BEGIN SOLUTION
+        h, w = x.shape[-2:]
+        pad_h, pad_w = (-h) % 8, (-w) % 8
+        padded = F.pad(x, (0, pad_w, 0, pad_h), mode="replicate") if pad_h or pad_w else x
+        feat = self.head(padded)
+        skips = []
+        for encoder, down in zip(self.encoders, self.downs):
+            feat = encoder(feat)
+            skips.append(feat)
+            feat = down(feat)
+        feat = self.bottleneck(feat)
+        for up, fusion, decoder, skip in zip(
+            self.ups, self.fusions, self.decoders, reversed(skips)
+        ):
+            feat = decoder(fusion(skip, up(feat)))
+        return (self.tail(feat) + padded)[..., :h, :w]
+        ### END SOLUTION
+
+
+# %%
+MiniAMINet = check("unet.module", MiniAMINet)
+
+# %%
+from aminet.model import AMINet
+
+mine = MiniAMINet()
+print(
+    "parameters: yours",
+    count_params(mine),
+    "| aminet's",
+    count_params(
+        AMINet(
+            base_channels=4,
+            num_heads=(1, 1, 1, 1),
+            hourglass_depths=(2, 2, 1, 1),
+            hourglass_channels=4,
+            num_bottleneck=1,
+        )
+    ),
+)
+
+# %% [markdown]
 # The global residual, seen: with the tail's weights set to zero, AMINet returns bicubic exactly.
 # Training only has to learn the *difference* to bicubic.
 

@@ -78,6 +78,6 @@ def test_each_exercise_cell_is_followed_by_its_check(source):
     ]
     for i, cell in enumerate(cells):
         if "raise NotImplementedError()" in cell.source:
-            name = re.search(r"^def (\w+)\(", cell.source, re.M).group(1)
+            name = re.search(r"^(?:def|class) (\w+)\b", cell.source, re.M).group(1)
             following = cells[i + 1].source
             assert re.search(rf"^{name} = check\(\"[\w.]+\", {name}\)", following, re.M), following

@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 from aminet.cli import UserError
+from aminet.course.chapters import (
+    CHAPTERS,
+    DEFAULT_CELL_TIMEOUT,
+    DEFAULT_NOTEBOOK_TIMEOUT,
+    LIBRARY_POLICIES,
+)
 
 
 def add_parser(sub) -> None:
@@ -55,18 +62,31 @@ def add_parser(sub) -> None:
 
     grade = actions.add_parser(
         "grade",
-        help="execute submissions headless and print a per-exercise score table",
+        help="grade submissions: per-exercise scores, a gradebook CSV/JSON for a class",
         description=(
-            "Run each SUBMISSION notebook top to bottom (errors do not stop it) with "
-            "AMINET_PRESET=smoke and score every exercise it checks: its points if the check "
-            "passed, 0 if it failed, was not attempted or never ran."
+            "Grade each SUBMISSION (a notebook, or a folder of them, e.g. nbgrader's "
+            "submitted/<student>/...): the answers are extracted from the notebook's code, run "
+            "in a sandboxed process on inputs drawn from a secret seed, and compared here with "
+            "aminet's reference (outputs, gradients, inputs left untouched). The exercises and "
+            "their points come from the chapter, not the submission. A submission that cannot "
+            "be graded gets an error row; the others are still graded. Exit code 1 when some "
+            "submission failed. See docs/instructor-guide.md."
         ),
     )
     grade.add_argument(
         "submissions",
         nargs="+",
         metavar="SUBMISSION",
-        help="notebooks to grade (.ipynb or Jupytext .py)",
+        help="notebooks (.ipynb or Jupytext .py) or folders of them",
+    )
+    grade.add_argument(
+        "--out",
+        metavar="FILE",
+        help="write the gradebook: FILE.csv (one row per student and exercise) and FILE.json, "
+        "updated after every submission",
+    )
+    grade.add_argument(
+        "--overwrite", action="store_true", help="replace an existing --out gradebook"
     )
     grade.add_argument(
         "--json",
@@ -74,7 +94,35 @@ def add_parser(sub) -> None:
         help="print a JSON list (one object per notebook) instead of a table",
     )
     grade.add_argument(
-        "--cell-timeout", type=int, default=600, help="seconds a single cell may run (default 600)"
+        "--cell-timeout",
+        type=float,
+        default=DEFAULT_CELL_TIMEOUT,
+        help=f"seconds one exercise (or defining the notebook's code) may run "
+        f"(default {DEFAULT_CELL_TIMEOUT:g})",
+    )
+    grade.add_argument(
+        "--notebook-timeout",
+        type=float,
+        default=DEFAULT_NOTEBOOK_TIMEOUT,
+        help=f"seconds one submission may take in all (default {DEFAULT_NOTEBOOK_TIMEOUT:g})",
+    )
+    grade.add_argument(
+        "--library-calls",
+        choices=LIBRARY_POLICIES,
+        default="zero",
+        help="an answer that runs aminet's own implementation or the answer key: 'zero' (no "
+        "points, the default) or 'warn' (points, flagged)",
+    )
+    grade.add_argument(
+        "--chapter",
+        choices=sorted(CHAPTERS),
+        help="grade every submission as this chapter (default: from each file's name)",
+    )
+    grade.add_argument(
+        "--seed",
+        type=int,
+        help="seed of the grading inputs (default: a secret random one, saved in the JSON; "
+        "pass it to reproduce a grading run)",
     )
     grade.set_defaults(func=run_grade)
     p.set_defaults(func=lambda args: (p.print_help(), 1)[1])
@@ -123,13 +171,51 @@ def run_release(args) -> int:
 
 
 def run_grade(args) -> int:
-    from aminet.course.grade import format_table, grade_notebook
+    from aminet.course.grade import format_table, grade_many
 
     if args.cell_timeout <= 0:
-        raise UserError(f"--cell-timeout must be positive, got {args.cell_timeout}")
-    grades = [grade_notebook(path, cell_timeout=args.cell_timeout) for path in args.submissions]
+        raise UserError(f"--cell-timeout must be positive, got {args.cell_timeout:g}")
+    if args.notebook_timeout <= 0:
+        raise UserError(f"--notebook-timeout must be positive, got {args.notebook_timeout:g}")
+    for path in args.submissions:
+        if not Path(path).exists():
+            raise UserError(f"submission {path} does not exist")
+    if args.out:
+        out = Path(args.out)
+        existing = [
+            p for p in (out, out.with_suffix(".csv"), out.with_suffix(".json")) if p.exists()
+        ]
+        if existing and not args.overwrite:
+            raise UserError(
+                f"{existing[0]} already exists: choose another --out or pass --overwrite"
+            )
+
+    def show(grade) -> None:
+        if not args.json:
+            print(format_table([grade]), flush=True)
+
+    grades = grade_many(
+        args.submissions,
+        args.out,
+        on_grade=show,
+        cell_timeout=args.cell_timeout,
+        notebook_timeout=args.notebook_timeout,
+        library_calls=args.library_calls,
+        chapter=args.chapter,
+        seed=args.seed,
+    )
     if args.json:
         print(json.dumps([g.to_dict() for g in grades], indent=2))
-    else:
-        print(format_table(grades))
+    failed = [g for g in grades if g.failed]
+    total = f"graded {len(grades) - len(failed)} of {len(grades)} submission(s)"
+    if args.out:
+        total += f"; gradebook: {Path(args.out).with_suffix('.csv')} and .json"
+    print(total, file=sys.stderr)
+    if failed:
+        print(
+            f"{len(failed)} submission(s) could not be graded completely (status 'error'): "
+            + ", ".join(g.notebook for g in failed[:5]),
+            file=sys.stderr,
+        )
+        return 1
     return 0

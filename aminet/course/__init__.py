@@ -9,7 +9,7 @@ What a notebook uses::
 What instructors use (see docs/instructor-guide.md)::
 
     aminet course release [--check]            # solutions/ -> notebooks/ (+ paired .ipynb)
-    aminet course grade SUBMISSION.ipynb...    # execute headless, print a per-exercise table
+    aminet course grade SUBMISSIONS [--out grades.csv]  # sandboxed, scored by the grader
 
 Where the notebooks point (the Colab badge and the Colab install cell) is decided when they are
 released, by :func:`repository`: the URL from ``--repo-url`` or the git remote, pinned to a tag

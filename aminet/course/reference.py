@@ -1,9 +1,11 @@
 """Reference answers to the course exercises, written as small functions over aminet's modules.
 
-Each function spells out one step of a module in ``aminet.modules`` using that module's own layers,
-so a notebook can ask a student to write the step while the package stays the single source of
-truth: tests (tests/test_course_checks.py) prove that every function here reproduces the module's
-``forward`` exactly. Functions are named ``<module>_<step>`` and listed in
+Where the package has the step as code (a module's ``forward``, ``EDFF.selection``, the metrics,
+the losses, the schedule), the reference *is* that code, so no second copy can drift from the
+model. The few steps that live inside a forward pass without a name of their own (splitting into
+heads, eq. 4's map, the AU's weights, SKAF's channel pooling, the stage shapes) are written out here
+over the module's own layers, and tests (tests/test_course_checks.py) prove that they reproduce the
+module's ``forward`` exactly. Functions are named ``<module>_<step>`` and listed in
 :data:`aminet.course.checks.EXERCISES` under the id ``"<module>.<step>"``.
 """
 
@@ -36,12 +38,8 @@ def sa_attention_map(q: torch.Tensor, k: torch.Tensor, temperature: torch.Tensor
 
 
 def sa_forward(x: torch.Tensor, sa: nn.Module) -> torch.Tensor:
-    """``SelfAttention.forward`` (normalize_qk=True) from its layers: eqs. 1-3, 4, reshape, 5."""
-    n, c, h, w = x.shape
-    q, k, v = sa.qkv_dwconv(sa.qkv(x)).chunk(3, dim=1)
-    q, k, v = (sa_to_heads(t, sa.num_heads) for t in (q, k, v))
-    out = sa_attention_map(q, k, sa.temperature) @ v
-    return sa.project(out.reshape(n, c, h, w))
+    """Eqs. 1-5: ``SelfAttention.forward`` itself (the package's code is the reference)."""
+    return sa(x)
 
 
 # --------------------------------------------------------------------------------------------
@@ -65,14 +63,8 @@ def rdfe_au_weights(
 
 
 def rdfe_forward(x: torch.Tensor, rdfe: nn.Module) -> torch.Tensor:
-    """``RDFE.forward`` from its layers (extract, au, refine, fuse, frm): eqs. 6-10."""
-    feats = [F.gelu(conv(x)) for conv in rdfe.extract]
-    if rdfe.au is not None:
-        w = rdfe.au(torch.cat(feats, dim=1))
-        feats = [f * w[:, i] for i, f in enumerate(feats)]
-    feats = [conv(f) for conv, f in zip(rdfe.refine, feats)]
-    out = rdfe.fuse(torch.cat(feats, dim=1)) + x
-    return rdfe.frm(out) if rdfe.frm is not None else out
+    """Eqs. 6-10: ``RDFE.forward`` itself."""
+    return rdfe(x)
 
 
 # --------------------------------------------------------------------------------------------
@@ -86,10 +78,8 @@ def skaf_channel_pool(x3: torch.Tensor) -> torch.Tensor:
 
 
 def skaf_forward(x: torch.Tensor, skaf: nn.Module) -> tuple[torch.Tensor, torch.Tensor]:
-    """``SKAF.forward`` (both convs, both poolings) from its layers: the two selection maps."""
-    x3 = torch.cat([conv(x) for conv in skaf.convs], dim=1)
-    weights = torch.sigmoid(skaf.mix(skaf_channel_pool(x3)))
-    return weights[:, :1], weights[:, 1:]
+    """Eqs. 11-14: ``SKAF.forward`` itself (the two selection maps)."""
+    return tuple(skaf(x))
 
 
 # --------------------------------------------------------------------------------------------
@@ -98,18 +88,13 @@ def skaf_forward(x: torch.Tensor, skaf: nn.Module) -> tuple[torch.Tensor, torch.
 
 
 def lgfi_forward(x: torch.Tensor, lgfi: nn.Module) -> torch.Tensor:
-    """``LGFI.forward``: SA and RDFE in parallel on LN(x), SKAF selects per pixel, plus x."""
-    y = lgfi.norm(x)
-    g, local = lgfi.sa(y), lgfi.local(y)
-    w_g, w_l = lgfi.skaf(g + local)
-    return x + g * w_g + local * w_l
+    """``LGFI.forward`` itself: SA and RDFE in parallel on LN(x), SKAF selects per pixel, plus x."""
+    return lgfi(x)
 
 
 def lgfi_transformer_forward(x: torch.Tensor, block: nn.Module) -> torch.Tensor:
-    """``TransformerBlock.forward``: the serial Restormer block, x + SA(LN x), then + FFN(LN x), FRM."""
-    x = x + block.attn(block.norm1(x))
-    x = x + block.ffn(block.norm2(x))
-    return block.frm(x) if block.frm is not None else x
+    """``TransformerBlock.forward`` itself: x + SA(LN x), then + FFN(LN x), then the FRM."""
+    return block(x)
 
 
 # --------------------------------------------------------------------------------------------
@@ -120,8 +105,9 @@ def lgfi_transformer_forward(x: torch.Tensor, block: nn.Module) -> torch.Tensor:
 def edff_selection(
     encoder: torch.Tensor, decoder: torch.Tensor, edff: nn.Module
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Eq. 15: SKAF's maps (encoder weight, decoder weight) of the 1x1-reduced concatenation."""
-    return edff.skaf(edff.reduce(torch.cat([encoder, decoder], dim=1)))
+    """Eq. 15: ``EDFF.selection`` itself, SKAF's maps (encoder weight, decoder weight) of the
+    1x1-reduced concatenation."""
+    return tuple(edff.selection(encoder, decoder))
 
 
 def edff_combine(
@@ -147,20 +133,8 @@ def unet_stage_shapes(size: int, base_channels: int) -> list[tuple[int, int, int
 
 
 def unet_forward(x: torch.Tensor, model: nn.Module) -> torch.Tensor:
-    """``AMINet.forward`` from its parts: pad, head, encoder with skips, bottleneck, decoder, residual."""
-    h, w = x.shape[-2:]
-    pad_h, pad_w = (-h) % 8, (-w) % 8
-    padded = F.pad(x, (0, pad_w, 0, pad_h), mode="replicate") if pad_h or pad_w else x
-    feat = model.head(padded)
-    skips = []
-    for encoder, down in zip(model.encoders, model.downs):
-        feat = encoder(feat)
-        skips.append(feat)
-        feat = down(feat)
-    feat = model.bottleneck(feat)
-    for up, fusion, decoder, skip in zip(model.ups, model.fusions, model.decoders, reversed(skips)):
-        feat = decoder(fusion(skip, up(feat)))
-    return (model.tail(feat) + padded)[..., :h, :w]
+    """``AMINet.forward`` itself: pad, head, encoder with skips, bottleneck, decoder, residual."""
+    return model(x)
 
 
 # --------------------------------------------------------------------------------------------
