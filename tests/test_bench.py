@@ -10,7 +10,7 @@ from torch import nn
 
 from aminet.bench import PAPER_TABLE_X, BenchmarkUnavailable, benchmark, format_table, plot_tradeoff
 from aminet.cli import main
-from aminet.complexity import count_macs, count_params
+from aminet.complexity import count_macs, count_macs_thop, count_params
 from aminet.registry import create_model
 
 TINY_AMINET = dict(base_channels=8, hourglass_channels=8, num_heads=(1, 1, 1, 1))
@@ -52,6 +52,7 @@ def test_rows_ratios_and_summaries():
     for row, model in ((rows["a"], a), (rows["b"], b)):
         assert row["params"] == count_params(model)
         assert row["macs"] == count_macs(model, 16)
+        assert row["macs_thop"] == count_macs_thop(model, 16)
         lat = row["latency_ms"]
         assert lat["n"] == 3 and 0 < lat["min"] <= lat["median"] <= lat["p90"]
         for batch in ("1", "2"):
@@ -68,6 +69,7 @@ def test_rows_ratios_and_summaries():
     assert result["machine"]["torch"] == torch.__version__
     assert result["machine"]["torch_threads"] == 1
     text = format_table(result)
+    assert "MACs(thop)" in text and f"{rows['b']['macs_thop'] / 1e9:.2f}G" in text
     assert "a" in text and "ratios (xN) to a" in text
 
 

@@ -10,7 +10,7 @@ import torch
 
 import aminet
 from aminet.cli import main
-from aminet.complexity import count_macs, count_macs_conv_linear, count_params
+from aminet.complexity import count_macs, count_macs_conv_linear, count_macs_thop, count_params
 from aminet.model import AMINet
 from conftest import TINY
 
@@ -206,12 +206,13 @@ def test_summary_json_cli(capsys):
     assert report["model"] == "aminet" and report["input_size"] == [1, 3, 128, 128]
     assert report["params"] == pf.aminet()
     assert 5e9 < report["macs"] < 20e9 and report["macs_conv_linear"] < report["macs"]
+    assert report["macs_thop"] == count_macs_thop(aminet.create_model("aminet"), 128)
 
 
 def test_summary_table_and_list_cli(capsys):
     assert main(["summary", "--model", "aminet-s", "--size", "32"]) == 0
     out = capsys.readouterr().out
-    assert "Total params" in out and "aminet-s" in out
+    assert "Total params" in out and "aminet-s" in out and "thop convention" in out
     assert main(["list", "--table", "I"]) == 0
     listing = capsys.readouterr().out
     assert listing.split()[0] == "aminet-no-sa" and "aminet-no-skaf" in listing
