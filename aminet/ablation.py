@@ -41,6 +41,8 @@ from pathlib import Path
 import torch
 from torch.utils.data import Dataset
 
+from aminet.paper import ABLATION_TABLES, PaperRow, PaperTable
+
 __all__ = [
     "TABLES",
     "TABLE_KEYS",
@@ -58,117 +60,10 @@ __all__ = [
 
 
 # ---------------------------------------------------------------------------------------------
-# The paper's Tables I-VI, as printed (CelebA test set, x8, models trained in full by the authors).
+# The paper's Tables I-VI, as printed (CelebA test set, x8, models trained in full by the authors),
+# from aminet.paper, the one source of the paper's numbers.
 # ---------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class PaperRow:
-    model: str  # registered model name
-    label: str  # the row's name in the paper
-    params_m: float | None = None  # millions, None where the table prints none
-    psnr: float | None = None
-    ssim: float | None = None
-    vif: float | None = None
-    lpips: float | None = None
-    speed_ms: float | None = None  # RTX 3090, Table I only
-
-
-@dataclass(frozen=True)
-class PaperTable:
-    key: str
-    title: str
-    reference: str  # the row every other row is compared with
-    rows: tuple[PaperRow, ...]
-    note: str = ""
-
-
-_AMINET_ROW = dict(params_m=12.62, psnr=27.83, ssim=0.7961, vif=0.4725, lpips=0.1821)
-
-TABLES: dict[str, PaperTable] = {
-    "I": PaperTable(
-        "I",
-        "Verify the effectiveness of LGFI",
-        "aminet",
-        (
-            PaperRow("aminet-no-sa", "LGFI w/o SA", 12.3, 27.75, 0.7944, 0.4652, 0.1886, 33),
-            PaperRow("aminet-no-rdfe", "LGFI w/o RDFE", 7.2, 27.51, 0.7840, 0.4495, 0.2085, 21),
-            PaperRow("aminet-no-skaf", "LGFI w/o SKAF", 8.21, 27.74, 0.7932, 0.4611, 0.1979, 25),
-            PaperRow("aminet", "LGFI (AMINet)", speed_ms=34, **_AMINET_ROW),
-        ),
-    ),
-    "II": PaperTable(
-        "II",
-        "LGFI vs a serial Transformer block (Restormer-style)",
-        "aminet",
-        (
-            PaperRow("aminet-transformer", "Transformer", 11.32, 27.73, 0.7952, 0.4511, 0.1878),
-            PaperRow("aminet", "LGFI (AMINet)", **_AMINET_ROW),
-        ),
-    ),
-    "III": PaperTable(
-        "III",
-        "RDFE vs a feed-forward network",
-        "aminet",
-        (
-            PaperRow("aminet-ffn", "FFN", 12.11, 27.72, 0.7931, 0.4578, 0.1922),
-            PaperRow("aminet", "RDFE (AMINet)", **_AMINET_ROW),
-        ),
-    ),
-    "IV": PaperTable(
-        "IV",
-        "Ablation of RDFE",
-        "aminet",
-        (
-            PaperRow(
-                "aminet-rdfe-dw3", "Single path (3x3 dw)", None, 27.73, 0.7934, 0.4619, 0.1915
-            ),
-            PaperRow(
-                "aminet-rdfe-dw5", "Single path (5x5 dw)", None, 27.71, 0.7912, 0.4587, 0.1944
-            ),
-            PaperRow(
-                "aminet-rdfe-dw7", "Single path (7x7 dw)", None, 27.72, 0.7926, 0.4602, 0.1922
-            ),
-            PaperRow("aminet-no-au", "RDFE w/o AU", None, 27.76, 0.7951, 0.4673, 0.1846),
-            PaperRow("aminet-no-frm", "RDFE w/o FRM", None, 27.75, 0.7941, 0.4643, 0.1928),
-            PaperRow("aminet", "RDFE (AMINet)", None, 27.83, 0.7961, 0.4725, 0.1821),
-        ),
-        note="The paper prints no parameter counts for Table IV.",
-    ),
-    "V": PaperTable(
-        "V",
-        "Ablation of SKAF (5x5 conv / 7x7 conv / avg-pool / max-pool)",
-        "aminet",
-        (
-            PaperRow("aminet-skaf-bare", "no conv, no pool (x x x x)", None, 27.69, 0.7919),
-            PaperRow("aminet-skaf-no-conv5", "w/o 5x5 conv (x v v v)", None, 27.76, 0.7955),
-            PaperRow("aminet-skaf-no-conv7", "w/o 7x7 conv (v x v v)", None, 27.73, 0.7946),
-            PaperRow("aminet-skaf-no-pool", "w/o pooling (paper: x v x x)", None, 27.74, 0.7931),
-            PaperRow(
-                "aminet-skaf-avgpool-only", "avg-pool only (paper: x v v x)", None, 27.79, 0.7951
-            ),
-            PaperRow(
-                "aminet-skaf-maxpool-only", "max-pool only (paper: x v x v)", None, 27.78, 0.7946
-            ),
-            PaperRow("aminet", "full SKAF (v v v v)", None, 27.83, 0.7961),
-        ),
-        note=(
-            "The paper prints only PSNR/SSIM. Its rows 4-6 show the 5x5 conv switched off; the "
-            "registered variants remove only the pooling branch(es) named and keep both convs."
-        ),
-    ),
-    "VI": PaperTable(
-        "VI",
-        "EDFF added to SPARNet",
-        "sparnet",
-        (
-            PaperRow("sparnet", "SPARNet (baseline)", 10.6, 27.73, 0.7949),
-            PaperRow("sparnet-edff", "SPARNet + EDFF", 12.1, 27.85, 0.7964),
-        ),
-        note=(
-            "The paper's SFMNet rows (8.6M 27.96/0.7996 -> +EDFF 10.7M 28.07/0.8011) are left "
-            "out: SFMNet is not implemented in this project."
-        ),
-    ),
-}
+TABLES: dict[str, PaperTable] = ABLATION_TABLES
 TABLE_KEYS = tuple(TABLES)
 
 

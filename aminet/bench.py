@@ -45,6 +45,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from aminet.complexity import count_macs, count_macs_conv_linear, count_macs_thop, count_params
+from aminet.paper import TABLE_X
 
 __all__ = [
     "PAPER_TABLE_X",
@@ -57,20 +58,8 @@ __all__ = [
 
 DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
 
-# The paper's Table X (x8 CelebA): PSNR (dB), params (M), MACs (G), speed (ms on an RTX 3090).
-PAPER_TABLE_X = {
-    "FSRNet": (27.05, 27.5, 40.7, 89),
-    "SPARNet": (27.73, 16.6, 7.1, 40),
-    "DICNet": (27.42, 22.8, 35.5, 121),
-    "AD-GNN": (27.82, 15.8, 15.0, 108),
-    "CTCNet": (28.37, 22.4, 47.2, 106),
-    "SCTANet": (28.26, 27.7, 10.4, 58),
-    "LAAT": (27.91, 22.4, 8.9, 36),
-    "ELSFace": (27.41, 6.8, 10.6, 32),
-    "SFMNet": (27.96, 8.6, 30.6, 48),
-    "AMINet-S": (27.93, 8.2, 9.4, 25),
-    "AMINet": (28.26, 12.62, 15.6, 35),
-}
+# The paper's Table X (x8 CelebA), from aminet.paper: label -> (PSNR dB, params M, MACs G, RTX 3090 ms).
+PAPER_TABLE_X = {r.label: (r.psnr, r.params_m, r.macs_g, r.speed_ms) for r in TABLE_X}
 
 
 class BenchmarkUnavailable(ValueError):
