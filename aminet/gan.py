@@ -18,8 +18,13 @@ logits, the numerically stable form of the log terms) and averaged. SPARNetHD us
 we keep the paper's log loss.
 
 The adversarial step alternates: one discriminator update on (HR, detached SR), then one
-generator update through the frozen discriminator. Training starts from an L1-trained AMINet
-(``init_from``), as the paper does.
+generator update through the frozen discriminator. The generator learns at
+``TrainConfig.lr_g`` (1e-4, the paper's Sec. IV-B), the discriminator at ``lr_d`` (4e-4).
+
+Not in the paper: starting the generator from an L1-trained AMINet (``init_from``). The paper does
+not say how AMIGAN is initialised; warm-starting from the L1 model is the common practice of GAN
+face SR (ESRGAN, SPARNetHD), and recommended here because a short adversarial run from random
+weights learns little.
 """
 
 from __future__ import annotations

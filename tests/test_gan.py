@@ -118,7 +118,6 @@ def test_gan_run_states_that_the_perceptual_term_is_off(tmp_path, hub_dir):
             "gan": True,
             "perceptual": "auto",
             "crop_size": 64,
-            "lr": 1e-4,
             "init_from": str(tmp_path / "l1" / "last.pt"),
         }
     )
@@ -128,6 +127,10 @@ def test_gan_run_states_that_the_perceptual_term_is_off(tmp_path, hub_dir):
     assert all("DISABLED" in line["perceptual"] for line in lines)
     assert all(line["loss_pcp"] == 0.0 and line["loss_d"] > 0 for line in lines if "loss" in line)
     state = load_checkpoint(tmp_path / "gan" / "last.pt")
+    # The generator trains at TrainConfig.lr_g (paper: 1e-4), not at the L1 rate lr (2e-4).
+    assert gan.lr_g == 1e-4 and gan.lr == 2e-4
+    assert state["optimizer"]["param_groups"][0]["initial_lr"] == 1e-4
+    assert 0 < max(history["lr"]) <= 1e-4
     assert "DISABLED" in state["perceptual"] and "discriminator" in state and "optimizer_d" in state
     assert (
         "DISABLED" in json.loads((tmp_path / "gan" / "config.json").read_text())["perceptual_used"]
