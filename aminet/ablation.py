@@ -30,9 +30,7 @@ import hashlib
 import io
 import json
 import math
-import os
 import statistics
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -41,6 +39,7 @@ from pathlib import Path
 import torch
 from torch.utils.data import Dataset
 
+from aminet.io import write_json_atomic, write_text_atomic
 from aminet.paper import ABLATION_TABLES, PaperRow, PaperTable
 
 __all__ = [
@@ -269,28 +268,6 @@ def _default_evaluate() -> EvaluateFn:
     return evaluate
 
 
-def _write_json_atomic(path: Path, payload: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(payload, f, indent=2)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _write_text_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    with os.fdopen(fd, "w") as f:
-        f.write(text)
-    os.replace(tmp, path)
-
-
 def run_dir_for(budget: AblationBudget, out: str | Path = "runs/ablations") -> Path:
     """Where a budget's results live: ``<out>/<preset>-<fingerprint of the budget>``."""
     return Path(out) / f"{budget.preset}-{budget.fingerprint()}"
@@ -373,7 +350,7 @@ def run_variant(
             raise RuntimeError(
                 f"training {name} (seed {seed}) stopped before step {budget.steps}; see {folder}"
             )
-        _write_json_atomic(
+        write_json_atomic(
             folder / "train_time.json",
             {"seconds": train_seconds, "resumed_from_step": resumed_from},
         )
@@ -397,7 +374,7 @@ def run_variant(
         "metrics": {k: v for k, v in metrics.items() if isinstance(v, (int, float)) or v is None},
         "budget_fingerprint": budget.fingerprint(),
     }
-    _write_json_atomic(result_path, result)
+    write_json_atomic(result_path, result)
     return result
 
 
@@ -426,9 +403,7 @@ def run_ablation(
     evaluate_fn = evaluate_fn or _default_evaluate()
     run_dir = run_dir_for(budget, out)
     run_dir.mkdir(parents=True, exist_ok=True)
-    _write_json_atomic(
-        run_dir / "budget.json", {**asdict(budget), "description": budget.describe()}
-    )
+    write_json_atomic(run_dir / "budget.json", {**asdict(budget), "description": budget.describe()})
 
     models = list(dict.fromkeys(m for k in keys for m in table_models(k)))
     todo = [
@@ -463,8 +438,8 @@ def run_ablation(
     }
     for key, rows in summary.items():
         markdown = table_markdown(key, rows, budget, seeds, bicubic=bicubic)
-        _write_text_atomic(run_dir / f"table_{key}.md", markdown)
-        _write_text_atomic(run_dir / f"table_{key}.csv", table_csv(key, rows, budget))
+        write_text_atomic(run_dir / f"table_{key}.md", markdown)
+        write_text_atomic(run_dir / f"table_{key}.csv", table_csv(key, rows, budget))
     return {
         "budget": asdict(budget),
         "description": budget.describe(),
@@ -494,7 +469,7 @@ def _bicubic_reference(run_dir: Path, budget, test_set, evaluate_fn, device, ech
         create_model("bicubic"), test_set, batch_size=8, device=device, progress=False
     )
     result = {k: metrics.get(k) for k in ("psnr_y", "ssim_y", "vif")}
-    _write_json_atomic(path, result)
+    write_json_atomic(path, result)
     return result
 
 
