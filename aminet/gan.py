@@ -34,6 +34,8 @@ import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils import spectral_norm
 
+from aminet.optim import amp_dtype, make_adam, optimizer_step
+
 __all__ = [
     "PatchDiscriminator",
     "MultiScaleDiscriminator",
@@ -134,17 +136,13 @@ class AMIGANTrainer:
         disc = MultiScaleDiscriminator().to(device)
         self.disc = disc
         self.disc_ddp = nn.parallel.DistributedDataParallel(disc) if world > 1 else disc
-        from aminet.train import _amp_dtype, make_adam
-
         self.optimizer = make_adam(disc.parameters(), cfg.lr_d, cfg.betas)
 
         self.scaler = torch.amp.GradScaler(
-            device.type, enabled=_amp_dtype(cfg.amp, device) == torch.float16
+            device.type, enabled=amp_dtype(cfg.amp, device) == torch.float16
         )
 
     def step(self, model, optimizer, scaler, inp, hr, amp_dtype, device, grad_clip) -> dict:
-        from aminet.train import optimizer_step
-
         cfg = self.cfg
         autocast = dict(
             device_type=device.type, dtype=amp_dtype or torch.float32, enabled=amp_dtype is not None

@@ -48,6 +48,8 @@ from torch import nn
 from torch.utils.data import DataLoader, Dataset, Sampler
 
 from aminet.checkpoint import load_checkpoint, save_checkpoint
+from aminet.optim import amp_dtype as _amp_dtype
+from aminet.optim import make_adam, optimizer_step
 
 __all__ = [
     "PRESETS",
@@ -353,16 +355,6 @@ def _set_rng_state(state: dict) -> None:
     np.random.set_state((kind, keys.numpy().astype(np.uint32), pos, has_gauss, cached))
     if "cuda" in state and torch.cuda.is_available():
         torch.cuda.set_rng_state_all(state["cuda"])
-
-
-def _amp_dtype(amp: str, device: torch.device) -> torch.dtype | None:
-    if amp not in ("auto", "bf16", "fp16", "none"):
-        raise ValueError(f"amp must be auto, bf16, fp16 or none, got {amp!r}")
-    if amp == "none" or (amp == "auto" and device.type != "cuda"):
-        return None
-    if amp == "auto":
-        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-    return torch.bfloat16 if amp == "bf16" else torch.float16
 
 
 def _dist_setup() -> tuple[int, int, int, bool]:
@@ -825,23 +817,6 @@ def _load_weights(model: nn.Module, weights: dict, source: str) -> None:
         ) from None
 
 
-def make_adam(
-    parameters, lr: float, betas=(0.9, 0.99), weight_decay: float = 0.0
-) -> torch.optim.Adam:
-    """Adam with the fused kernel where this torch build has one for the parameters' device.
-
-    The fused update is the same arithmetic in one kernel per step instead of a loop over parameter
-    tensors: on 2 CPU cores it cut the optimizer step of a 4M-parameter model from 29 ms to 7 ms
-    (torch 2.14). Older torch builds and other devices fall back to the default implementation.
-    """
-    parameters = list(parameters)
-    options = dict(lr=lr, betas=tuple(betas), weight_decay=weight_decay)
-    try:
-        return torch.optim.Adam(parameters, fused=True, **options)
-    except (RuntimeError, TypeError, ValueError):
-        return torch.optim.Adam(parameters, **options)
-
-
 def _zero_residual_tail(model: nn.Module) -> None:
     """Zero the final convolution of a global-residual model, so that at step 0 it outputs its input.
 
@@ -856,17 +831,6 @@ def _zero_residual_tail(model: nn.Module) -> None:
     nn.init.zeros_(tail.weight)
     if tail.bias is not None:
         nn.init.zeros_(tail.bias)
-
-
-def optimizer_step(loss, optimizer, scaler, parameters, grad_clip: float | None = None) -> None:
-    """Backward through the AMP scaler, optional gradient clipping, step, scaler update."""
-    optimizer.zero_grad(set_to_none=True)
-    scaler.scale(loss).backward()
-    if grad_clip:
-        scaler.unscale_(optimizer)
-        nn.utils.clip_grad_norm_(parameters, grad_clip)
-    scaler.step(optimizer)
-    scaler.update()
 
 
 PIXEL_LOSSES = {"l1": F.l1_loss, "mse": F.mse_loss}
