@@ -168,7 +168,15 @@ def test_cli_errors_are_one_line(argv, message, capsys):
     assert message in err and "Traceback" not in err
 
 
-def test_plot_tradeoff(tmp_path):
+def test_plot_tradeoff(tmp_path, monkeypatch):
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("library code must not change the matplotlib backend")
+
+    monkeypatch.setattr(matplotlib, "use", forbidden)
+    open_figures = plt.get_fignums()
     rows = [
         {
             "model": "aminet",
@@ -188,6 +196,7 @@ def test_plot_tradeoff(tmp_path):
     out = tmp_path / "fig1.png"
     fig = plot_tradeoff(rows, out, psnr={"aminet": 27.5}, psnr_source="synthetic faces")
     assert out.stat().st_size > 10_000
+    assert plt.get_fignums() == open_figures  # an explicit Figure, not one of pyplot's
     left, right = fig.axes[:2]
     paper_pts = left.collections[0].get_offsets()
     assert len(paper_pts) == len(PAPER_TABLE_X)
@@ -197,3 +206,34 @@ def test_plot_tradeoff(tmp_path):
     assert sorted(right.collections[0].get_offsets()[:, 1].tolist()) == [200.0, 300.0]
     labels = [t.get_text() for t in left.texts]
     assert "AMINet (paper)" in labels and any("sparnet" in t for t in labels)
+
+
+def test_settings_are_checked_before_anything_runs():
+    from aminet.bench import BenchSettings
+
+    assert BenchSettings(batches=(4, 2)).batches == (1, 2, 4)
+    with pytest.raises(ValueError, match="repeats"):
+        BenchSettings(repeats=0)
+    with pytest.raises(ValueError, match="at least 8 pixels"):
+        BenchSettings(size=4)
+    with pytest.raises(ValueError, match="either settings= or keyword options"):
+        benchmark(["bicubic"], settings=BenchSettings(), repeats=2)
+    with pytest.raises(TypeError):
+        benchmark(["bicubic"], repats=2)  # a misspelt option is an error, not ignored
+
+
+def test_training_speed_is_the_trainers_own_step(monkeypatch):
+    import aminet.bench.timing as timing
+
+    calls = []
+
+    def counting_step(loss, optimizer, scaler, parameters, grad_clip=None):
+        calls.append(grad_clip)
+        return real_step(loss, optimizer, scaler, parameters, grad_clip)
+
+    real_step = timing.optimizer_step
+    monkeypatch.setattr(timing, "optimizer_step", counting_step)
+    model = create_model("aminet", **TINY_AMINET)
+    result = benchmark([("a", model)], size=16, repeats=2, warmup=1, train=True, memory=False)
+    assert result["rows"][0]["train"]["batch"] == 1 and result["rows"][0]["train"]["img_s"] > 0
+    assert calls == [1.0] * 3  # 1 warm-up + 2 timed steps, clipped like TrainConfig's default
