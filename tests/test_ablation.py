@@ -168,7 +168,7 @@ def _tiny_data(monkeypatch):
         }
         return [item] * budget.train_limit, [item] * budget.test_limit
 
-    monkeypatch.setattr(ablation, "_build_data", build)
+    monkeypatch.setattr(ablation.runner, "_build_data", build)  # where run_ablation finds it
 
 
 def test_every_variant_is_trained_with_the_same_budget_and_the_table_is_written(tmp_path, smoke):
