@@ -12,19 +12,10 @@ from aminet.bench import PAPER_TABLE_X, BenchmarkUnavailable, benchmark, format_
 from aminet.cli import main
 from aminet.complexity import count_macs, count_macs_thop, count_params
 from aminet.registry import create_model
+from conftest import TINY, TINY_SPARNET
 
-TINY_AMINET = dict(base_channels=8, hourglass_channels=8, num_heads=(1, 1, 1, 1))
-TINY_SPARNET = dict(
-    size=32, min_channels=8, max_channels=16, num_body_blocks=1, hourglass_channels=8
-)
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+TINY_AMINET = TINY
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/conftest.py
 
 
 class Recorder(nn.Module):

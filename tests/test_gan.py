@@ -18,13 +18,9 @@ from aminet.perceptual import (
     build_perceptual,
 )
 from aminet.train import TrainConfig, train
+from conftest import TINY_SHALLOW
 
-TINY = {
-    "base_channels": 8,
-    "hourglass_channels": 8,
-    "num_heads": (1, 1, 1, 1),
-    "hourglass_depths": (1, 1, 1, 1),
-}
+TINY = TINY_SHALLOW
 
 
 @pytest.fixture

@@ -23,13 +23,7 @@ from aminet.registry import create_model
 TOL = dict(rtol=1e-5, atol=1e-5)
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    # 2 shared cores: one torch thread avoids OpenMP threads waiting on each other.
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/conftest.py
 
 
 def _same_output_and_grads(module, before, x):
