@@ -8,7 +8,8 @@ Every number is measured here (parameters counted, MACs from a forward pass at S
 1. every registered AMINet-family model: params beside the paper's, and the three MAC counters
    (``aminet.complexity``);
 2. Table X's main models beside the paper's MAC column (which the thop convention matches);
-3. what each Table I removal costs, ours vs the paper's.
+3. what each Table I removal costs, ours vs the paper's;
+4. where AMINet's parameters live.
 """
 
 from __future__ import annotations
@@ -82,6 +83,40 @@ def removal_costs(numbers: dict[str, dict]) -> str:
     return "\n".join(lines)
 
 
+def parameter_breakdown(name: str = "aminet") -> str:
+    """AMINet's parameters by part, summed over the blocks that hold them."""
+    from torch import nn
+
+    from aminet.modules import EDFF, FRM, LGFI, HourGlass, LayerNorm2d, SelfAttention
+
+    model = create_model(name)
+    lgfis = [m for m in model.modules() if isinstance(m, LGFI)]
+
+    def total(modules) -> int:
+        return sum(count_params(m) for m in modules if m is not None)
+
+    def inside(kind: type) -> list[nn.Module]:
+        return [m for lgfi in lgfis for m in lgfi.modules() if isinstance(m, kind)]
+
+    parts = [
+        (f"SA, {len(lgfis)} LGFIs", total(inside(SelfAttention))),
+        (f"RDFE, {len(lgfis)} LGFIs", total(lgfi.local for lgfi in lgfis)),
+        ("of which FRM", total(inside(FRM))),
+        ("of which the FRM's hourglass", total(inside(HourGlass))),
+        (f"SKAF inside the {len(lgfis)} LGFIs", total(lgfi.skaf for lgfi in lgfis)),
+        ("LayerNorms", total(m for m in model.modules() if isinstance(m, LayerNorm2d))),
+        (
+            f"EDFF, {len(model.fusions)} decoder stages",
+            total(m for m in model.modules() if isinstance(m, EDFF)),
+        ),
+        ("down- and upsampling", total([*model.downs, *model.ups])),
+        ("head and tail convolutions", total([model.head, model.tail])),
+    ]
+    lines = [f"| part of `{name}` ({count_params(model) / 1e6:.2f}M) | params |", "|---|---|"]
+    lines += [f"| {label} | {n / 1e6:.3f}M |" for label, n in parts]
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=128, help="input height and width (128)")
@@ -96,7 +131,8 @@ def main() -> None:
     print(f"## at {args.size}x{args.size}, batch 1\n")
     print(models_table(numbers), "\n")
     print(table_x(numbers), "\n")
-    print(removal_costs(numbers))
+    print(removal_costs(numbers), "\n")
+    print(parameter_breakdown())
 
 
 if __name__ == "__main__":
