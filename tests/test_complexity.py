@@ -66,3 +66,26 @@ def test_count_macs_thop_equals_the_thop_package(name):
     x = torch.rand(1, 3, size, size)
     expected, _ = thop.profile(model, inputs=(x,), verbose=False)
     assert count_macs_thop(model, size) == int(expected)
+
+
+def test_docs_architecture_tables_are_the_scripts_output():
+    """docs/architecture.md pastes scripts/architecture_numbers.py; the parameter columns and the
+    breakdown must still be what the code builds (MACs need forward passes: rerun the script)."""
+    import re
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    sys.path.insert(0, str(root / "scripts"))
+    try:
+        import architecture_numbers
+    finally:
+        sys.path.remove(str(root / "scripts"))
+    from aminet.complexity import count_params
+
+    doc = (root / "docs" / "architecture.md").read_text()
+    assert architecture_numbers.parameter_breakdown() in doc
+    rows = re.findall(r"^\| `([a-z0-9-]+)` \| [^|]* \| [^|]* \| ([0-9.]+)M \|", doc, re.M)
+    assert len(rows) >= 20
+    for name, params in rows:
+        assert f"{count_params(aminet.create_model(name)) / 1e6:.2f}" == params, name
