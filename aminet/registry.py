@@ -72,4 +72,3 @@ def create_model(name: str, **overrides) -> nn.Module:
     model.model_name = name
     model.model_kwargs = dict(overrides)
     return model
-
