@@ -18,8 +18,13 @@ logits, the numerically stable form of the log terms) and averaged. SPARNetHD us
 we keep the paper's log loss.
 
 The adversarial step alternates: one discriminator update on (HR, detached SR), then one
-generator update through the frozen discriminator. Training starts from an L1-trained AMINet
-(``init_from``), as the paper does.
+generator update through the frozen discriminator. The generator learns at
+``TrainConfig.lr_g`` (1e-4, the paper's Sec. IV-B), the discriminator at ``lr_d`` (4e-4).
+
+Not in the paper: starting the generator from an L1-trained AMINet (``init_from``). The paper does
+not say how AMIGAN is initialised; warm-starting from the L1 model is the common practice of GAN
+face SR (ESRGAN, SPARNetHD), and recommended here because a short adversarial run from random
+weights learns little.
 """
 
 from __future__ import annotations
@@ -28,6 +33,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils import spectral_norm
+
+from aminet.optim import amp_dtype, make_adam, optimizer_step
 
 __all__ = [
     "PatchDiscriminator",
@@ -129,17 +136,13 @@ class AMIGANTrainer:
         disc = MultiScaleDiscriminator().to(device)
         self.disc = disc
         self.disc_ddp = nn.parallel.DistributedDataParallel(disc) if world > 1 else disc
-        from aminet.train import _amp_dtype, make_adam
-
         self.optimizer = make_adam(disc.parameters(), cfg.lr_d, cfg.betas)
 
         self.scaler = torch.amp.GradScaler(
-            device.type, enabled=_amp_dtype(cfg.amp, device) == torch.float16
+            device.type, enabled=amp_dtype(cfg.amp, device) == torch.float16
         )
 
     def step(self, model, optimizer, scaler, inp, hr, amp_dtype, device, grad_clip) -> dict:
-        from aminet.train import optimizer_step
-
         cfg = self.cfg
         autocast = dict(
             device_type=device.type, dtype=amp_dtype or torch.float32, enabled=amp_dtype is not None

@@ -14,6 +14,9 @@ Choices the paper leaves open (reasons in docs/architecture.md): base width C = 
 from the first stage to the bottleneck (mirrored in the decoder), FRM hourglass depth by resolution
 (5/4/3/2 at 128/64/32/16 pixels) with 48 channels, CTCNet-style down/upsampling.
 
+``skaf_options`` (Table V's switches, see ``aminet.modules.skaf``) change LGFI's SKAF only, as the
+paper's study of "SKAF ... of LGFI" reads; ``skaf_scope="all"`` applies them to EDFF's SKAF too.
+
 Not in the paper: ``stem_stride=s`` (default 1, the paper's network) puts a PixelUnshuffle(s) before
 the head conv and a PixelShuffle(s) after the tail conv, so the whole U-Net runs at 1/s of the
 output resolution, about s^2 times cheaper. The x8 input carries only 16x16 pixels of information,
@@ -31,6 +34,7 @@ from torch import nn
 
 from aminet.modules import EDFF, LGFI, Downsample, TransformerBlock, Upsample
 from aminet.modules.checks import check_feature
+from aminet.paper import paper_params
 from aminet.registry import register_model
 
 __all__ = ["AMINet"]
@@ -55,6 +59,7 @@ class AMINet(nn.Module):
         ffn_expansion: float = 2.66,
         normalize_qk: bool = True,
         skaf_options: dict | None = None,
+        skaf_scope: str = "lgfi",
         in_channels: int = 3,
         stem_stride: int = 1,
     ):
@@ -70,8 +75,11 @@ class AMINet(nn.Module):
         for w, h in zip(widths, num_heads):
             if w % h:
                 raise ValueError(f"stage width {w} is not divisible by its head count {h}")
+        if skaf_scope not in ("lgfi", "all"):
+            raise ValueError(f"skaf_scope must be 'lgfi' or 'all', got {skaf_scope!r}")
         self.in_channels = in_channels
         skaf_options = dict(skaf_options or {})
+        edff_skaf_options = skaf_options if skaf_scope == "all" else {}
 
         def make_block(stage: int) -> nn.Module:
             common = dict(
@@ -106,7 +114,7 @@ class AMINet(nn.Module):
         self.downs = nn.ModuleList(Downsample(widths[i]) for i in range(3))
         self.bottleneck = nn.Sequential(*(make_block(3) for _ in range(num_bottleneck)))
         self.ups = nn.ModuleList(Upsample(widths[i]) for i in (2, 1, 0))
-        self.fusions = nn.ModuleList(EDFF(widths[i], **skaf_options) for i in (2, 1, 0))
+        self.fusions = nn.ModuleList(EDFF(widths[i], **edff_skaf_options) for i in (2, 1, 0))
         self.decoders = nn.ModuleList(make_block(i) for i in (2, 1, 0))
         self.tail = nn.Conv2d(base_channels, packed, 3, padding=1)
         self.shuffle = nn.PixelShuffle(stem_stride) if stem_stride > 1 else nn.Identity()
@@ -133,31 +141,66 @@ class AMINet(nn.Module):
 
 
 # ---------------------------------------------------------------------------------------------
-# The registry: AMINet, AMINet-S and every ablation variant of Tables I-V, as configuration.
+# The registry: AMINet, AMINet-S and every ablation variant of Tables I-V, as configuration. The
+# parameter counts the paper prints come from aminet.paper.
 # ---------------------------------------------------------------------------------------------
-_SKAF_ONLY = {
+# Table V, as the paper builds it: the switches of LGFI's SKAF (EDFF's SKAF stays whole).
+_TABLE_V = {
+    "aminet-lgfi-skaf-bare": (
+        dict(use_conv5=False, use_conv7=False, use_avgpool=False, use_maxpool=False),
+        "LGFI's SKAF with neither conv nor pooling (Table V, row 1)",
+    ),
+    "aminet-lgfi-skaf-no-conv5": (
+        dict(use_conv5=False),
+        "LGFI's SKAF without the 5x5 conv (Table V, row 2)",
+    ),
+    "aminet-lgfi-skaf-no-conv7": (
+        dict(use_conv7=False),
+        "LGFI's SKAF without the 7x7 conv (Table V, row 3)",
+    ),
+    "aminet-lgfi-skaf-conv7-no-pool": (
+        dict(use_conv5=False, use_avgpool=False, use_maxpool=False),
+        "LGFI's SKAF: the 7x7 conv alone, no pooling (Table V, row 4)",
+    ),
+    "aminet-lgfi-skaf-conv7-avgpool": (
+        dict(use_conv5=False, use_maxpool=False),
+        "LGFI's SKAF: the 7x7 conv and avg-pooling (Table V, row 5)",
+    ),
+    "aminet-lgfi-skaf-conv7-maxpool": (
+        dict(use_conv5=False, use_avgpool=False),
+        "LGFI's SKAF: the 7x7 conv and max-pooling (Table V, row 6)",
+    ),
+}
+# The project's first Table V variants, kept so their checkpoints and results still load: the
+# switches apply to every SKAF (LGFI's and EDFF's), and the pooling rows keep both convs.
+_EVERY_SKAF = {
     "aminet-skaf-bare": (
-        {"use_conv5": False, "use_conv7": False, "use_avgpool": False, "use_maxpool": False},
-        "SKAF with neither conv nor pooling (Table V, row 1)",
+        dict(use_conv5=False, use_conv7=False, use_avgpool=False, use_maxpool=False),
+        "every SKAF with neither conv nor pooling",
     ),
-    "aminet-skaf-no-conv5": ({"use_conv5": False}, "SKAF without the 5x5 conv (Table V)"),
-    "aminet-skaf-no-conv7": ({"use_conv7": False}, "SKAF without the 7x7 conv (Table V)"),
+    "aminet-skaf-no-conv5": (dict(use_conv5=False), "every SKAF without the 5x5 conv"),
+    "aminet-skaf-no-conv7": (dict(use_conv7=False), "every SKAF without the 7x7 conv"),
     "aminet-skaf-no-pool": (
-        {"use_avgpool": False, "use_maxpool": False},
-        "SKAF without avg- and max-pooling (Table V)",
+        dict(use_avgpool=False, use_maxpool=False),
+        "every SKAF without avg- and max-pooling, both convs kept",
     ),
-    "aminet-skaf-avgpool-only": ({"use_maxpool": False}, "SKAF with avg-pooling only (Table V)"),
-    "aminet-skaf-maxpool-only": ({"use_avgpool": False}, "SKAF with max-pooling only (Table V)"),
+    "aminet-skaf-avgpool-only": (
+        dict(use_maxpool=False),
+        "every SKAF with avg-pooling only, both convs kept",
+    ),
+    "aminet-skaf-maxpool-only": (
+        dict(use_avgpool=False),
+        "every SKAF with max-pooling only, both convs kept",
+    ),
 }
 
 _VARIANTS = [
-    # name, description, paper params (M), paper table, options
-    ("aminet", "AMINet, the paper's full model (C=26)", 12.62, "X", {}),
-    ("aminet-s", "AMINet-S, the small model (C=20)", 8.2, "X", {"base_channels": 20}),
+    # name, description, paper table, options
+    ("aminet", "AMINet, the paper's full model (C=26)", "X", {}),
+    ("aminet-s", "AMINet-S, the small model (C=20)", "X", {"base_channels": 20}),
     (
         "aminet-cpu",
         "AMINet at 1/4 resolution for the CPU demo (pixel-unshuffle stem, C=16)",
-        None,
         None,
         {
             "stem_stride": 4,
@@ -171,7 +214,6 @@ _VARIANTS = [
         "aminet-tiny",
         "narrow AMINet at full resolution (C=8, small hourglasses, 1 head)",
         None,
-        None,
         {
             "base_channels": 8,
             "hourglass_channels": 8,
@@ -179,59 +221,61 @@ _VARIANTS = [
             "hourglass_depths": (3, 2, 2, 1),
         },
     ),
-    ("aminet-no-sa", "LGFI without SA (Table I)", 12.3, "I", {"use_sa": False}),
-    ("aminet-no-rdfe", "LGFI without RDFE (Table I)", 7.2, "I", {"use_rdfe": False}),
+    ("aminet-no-sa", "LGFI without SA (Table I)", "I", {"use_sa": False}),
+    ("aminet-no-rdfe", "LGFI without RDFE (Table I)", "I", {"use_rdfe": False}),
+    ("aminet-no-skaf", "LGFI without SKAF: SA and RDFE summed (Table I)", "I", {"use_skaf": False}),
     (
-        "aminet-no-skaf",
-        "LGFI without SKAF: SA and RDFE summed (Table I)",
-        8.21,
-        "I",
-        {"use_skaf": False},
+        "aminet-transformer-wide",
+        "every LGFI replaced by a serial Restormer block + FRM, FFN expansion 11.25 so the model "
+        "has the paper's 11.32M (Table II)",
+        "II",
+        {"block": "transformer", "ffn_expansion": 11.25},
     ),
     (
         "aminet-transformer",
-        "every LGFI replaced by a serial Restormer block + FRM (Table II)",
-        11.32,
-        "II",
+        "every LGFI replaced by a serial Restormer block + FRM, Restormer's FFN expansion 2.66 "
+        "(8.24M; not the paper's similar-parameter comparison)",
+        None,
         {"block": "transformer"},
     ),
     (
         "aminet-ffn",
         "RDFE's multiscale part replaced by a gated FFN, FRM kept (Table III)",
-        12.11,
         "III",
         {"local_branch": "ffn"},
     ),
     (
         "aminet-rdfe-dw3",
         "RDFE single path, 3x3 depthwise (Table IV)",
-        None,
         "IV",
         {"rdfe_kernel_sizes": (3,)},
     ),
     (
         "aminet-rdfe-dw5",
         "RDFE single path, 5x5 depthwise (Table IV)",
-        None,
         "IV",
         {"rdfe_kernel_sizes": (5,)},
     ),
     (
         "aminet-rdfe-dw7",
         "RDFE single path, 7x7 depthwise (Table IV)",
-        None,
         "IV",
         {"rdfe_kernel_sizes": (7,)},
     ),
-    ("aminet-no-au", "RDFE without the attention unit (Table IV)", None, "IV", {"use_au": False}),
+    ("aminet-no-au", "RDFE without the attention unit (Table IV)", "IV", {"use_au": False}),
     (
         "aminet-no-frm",
         "RDFE without the feature refinement module (Table IV)",
-        None,
         "IV",
         {"use_frm": False},
     ),
-] + [(name, desc, None, "V", {"skaf_options": opts}) for name, (opts, desc) in _SKAF_ONLY.items()]
+]
+_VARIANTS += [(n, d, "V", {"skaf_options": o}) for n, (o, d) in _TABLE_V.items()]
+_VARIANTS += [
+    (n, d, None, {"skaf_options": o, "skaf_scope": "all"}) for n, (o, d) in _EVERY_SKAF.items()
+]
 
-for _name, _desc, _params, _table, _options in _VARIANTS:
-    register_model(_name, partial(AMINet), _desc, paper_params=_params, table=_table, **_options)
+for _name, _desc, _table, _options in _VARIANTS:
+    register_model(
+        _name, partial(AMINet), _desc, paper_params=paper_params(_name), table=_table, **_options
+    )

@@ -3,6 +3,11 @@
 Every trainable network of the project (AMINet, its variants, the baselines) registers a builder
 here under a stable name, so that training, evaluation, benchmarking and the notebooks can all take
 a model by name. Variants are configuration: a builder is usually ``partial(AMINet, **options)``.
+
+As timm's ``_registry.py``, this module only stores entries and imports no model code: each model
+family's module (``aminet.model``, ``aminet.baselines``) calls :func:`register_model` when it is
+imported, and ``aminet/__init__.py`` imports the families, so ``import aminet`` (or any
+``aminet.*`` import) registers every built-in model, in that order.
 """
 
 from __future__ import annotations
@@ -47,12 +52,10 @@ def register_model(
 
 def list_models(table: str | None = None) -> list[str]:
     """Registered model names in registration order; ``table="I"`` filters to one paper table."""
-    _ensure_builtin_models()
     return [n for n, e in _REGISTRY.items() if table is None or e.table == table]
 
 
 def get_model_entry(name: str) -> ModelEntry:
-    _ensure_builtin_models()
     try:
         return _REGISTRY[name]
     except KeyError:
@@ -69,8 +72,3 @@ def create_model(name: str, **overrides) -> nn.Module:
     model.model_name = name
     model.model_kwargs = dict(overrides)
     return model
-
-
-def _ensure_builtin_models() -> None:
-    # Import for the side effect of registration; kept lazy to avoid import cycles.
-    from aminet import baselines, model  # noqa: F401

@@ -116,8 +116,8 @@ RUNS = runs_dir()  # Colab: MyDrive/aminet-runs on Google Drive, shared with not
 #
 # where $D(\cdot) = \sigma(\text{logit})$ is the probability D gives to "real". The two networks take
 # turns: one step of D on real and (detached) generated faces, then one step of G through a frozen D.
-# The paper starts from an L1-trained AMINet and uses learning rates $10^{-4}$ (G) and
-# $4\times10^{-4}$ (D).
+# The paper uses learning rates $10^{-4}$ (G) and $4\times10^{-4}$ (D); it does not say how the
+# generator is initialised. We start it from an L1-trained AMINet, the common practice of GAN face SR.
 
 # %% [markdown]
 # ## Step 1: the discriminator
@@ -282,7 +282,8 @@ assert math.isclose(loss_d.item(), 2 * math.log(2), rel_tol=0.25), (
 # %% [markdown]
 # ## Step 4: AMIGAN with the trainer
 # `train(config)` with `gan=True` runs exactly that step (plus AMP, clipping, checkpoints, logs),
-# starting the generator from an L1 checkpoint (`init_from`), as the paper does. Terminal version:
+# starting the generator from an L1 checkpoint (`init_from`; our choice, the paper does not say).
+# The generator's learning rate is `config.lr_g` (1e-4); `config.lr` is the L1 rate. Terminal version:
 # `aminet train --gan --init runs/l1/best.pt --preset short --minutes 20 --out runs/amigan`.
 #
 # The starting point: notebook 07's `l1/best.pt` in the runs folder (on Colab: on your Drive).
@@ -336,7 +337,7 @@ else:
     )
 print(
     "generator lr",
-    config.lr,
+    config.lr_g,
     "| discriminator lr",
     config.lr_d,
     "| lambdas",
@@ -350,7 +351,7 @@ if last.exists():  # a previous session of this notebook got this far: continue 
 history = train(config)
 FINISHED = ("completed", "time budget")  # the last step, or the end of the time budget
 assert history["status"] in FINISHED, f"the run ended early: {history['status']}"
-assert config.lr == 1e-4 and config.lr_d == 4e-4
+assert config.lr_g == 1e-4 and config.lr_d == 4e-4
 
 # %% [markdown]
 # ### The losses of a GAN do not go steadily down

@@ -210,7 +210,8 @@ assert all(t > 0 for t in warm)
 # %% [markdown]
 # ## Step 3: side by side with `aminet.bench`
 # `aminet.bench.benchmark` does all of that for several models at once, and more: parameters,
-# MACs (torch's FLOP counter / 2, and a conv-only count like the `thop` tool the field uses),
+# MACs (torch's FLOP counter / 2, a conv/linear-only count, and the convention of the `thop` tool
+# the field uses),
 # median and 90th-percentile latency, throughput at larger batches, peak memory, training speed.
 # It measures the models **interleaved** (A, B, C, A, B, C, ...) so that anything else slowing the
 # machine slows all of them alike, and reports every number with the ratio to the first model.
@@ -247,27 +248,27 @@ assert rows[1]["params"] < rows[0]["params"] or not is_smoke()
 # %% [markdown]
 # ## Step 4: beside the paper's Table X
 # The paper reports parameters, MACs and the time per face **on an RTX 3090**. Parameters can be
-# compared anywhere; MACs too, once we know which counter (the paper's look like `thop`'s); times
+# compared anywhere; MACs too, once we know which counter (the paper's match `thop`'s); times
 # only on the same GPU, with the same timing rules. Below: the paper's numbers as printed in the
 # paper, and ours as measured here. Our time column is labelled with the device it was measured
 # on, and left empty for models we did not run.
 
 # %%
+from aminet.paper import TABLE_X  # every number the paper prints, in one place
+
 ours = {r["model"]: r for r in rows}
-paper_names = {"aminet": "AMINet", "aminet-s": "AMINet-S", "sparnet": "SPARNet"}
 print(
-    f"{'model':10s} | {'paper: params':>13s} {'MACs':>6s} {'ms (RTX 3090)':>13s} | {'ours: params':>12s} {'MACs':>6s} {'MACs conv':>9s} {'ms (' + BENCH_DEVICE + ')':>10s}"
+    f"{'model':10s} | {'paper: params':>13s} {'MACs':>6s} {'ms (RTX 3090)':>13s} | {'ours: params':>12s} {'MACs':>6s} {'MACs thop':>9s} {'ms (' + BENCH_DEVICE + ')':>10s}"
 )
-for key, paper_key in paper_names.items():
-    _, p_params, p_macs, p_ms = PAPER_TABLE_X[paper_key]
-    row = ours.get(key)
+for paper_row in (r for r in TABLE_X if r.model in ("aminet", "aminet-s", "sparnet")):
+    row = ours.get(paper_row.model)
     if row is None:
-        row = {"params": aminet.complexity.count_params(aminet.create_model(key))}
+        row = {"params": aminet.complexity.count_params(aminet.create_model(paper_row.model))}
     measured_ms = f"{row['latency_ms']['median']:.1f}" if "latency_ms" in row else "-"
     macs = f"{row['macs'] / 1e9:.1f}G" if "macs" in row else "-"
-    macs_conv = f"{row['macs_conv_linear'] / 1e9:.1f}G" if "macs_conv_linear" in row else "-"
+    macs_thop = f"{row['macs_thop'] / 1e9:.1f}G" if "macs_thop" in row else "-"
     print(
-        f"{paper_key:10s} | {p_params:12.2f}M {p_macs:5.1f}G {p_ms:13d} | {row['params'] / 1e6:11.2f}M {macs:>6s} {macs_conv:>9s} {measured_ms:>10s}"
+        f"{paper_row.label:10s} | {paper_row.params_m:12.2f}M {paper_row.macs_g:5.1f}G {paper_row.speed_ms:13d} | {row['params'] / 1e6:11.2f}M {macs:>6s} {macs_thop:>9s} {measured_ms:>10s}"
     )
 assert PAPER_TABLE_X["AMINet"][1] == 12.62
 if not ON_GPU:

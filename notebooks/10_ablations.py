@@ -114,7 +114,8 @@ print(
 
 # %% [markdown]
 # ## Step 1: the tables as data
-# `aminet.ablation.TABLES` holds the paper's rows as printed (never as results), each naming the
+# `aminet.ablation.TABLES` holds the paper's rows as printed (never as results; they come from
+# `aminet.paper`, the one place the paper's numbers live), each naming the
 # registered model that reproduces it. Here is Table I with our parameter counts at the paper's width.
 
 # %%

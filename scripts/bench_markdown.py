@@ -38,19 +38,20 @@ def machine_line(result: dict) -> str:
 
 def table_x(result: dict) -> str:
     lines = [
-        "| model | source | PSNR (dB) | params | MACs (FLOP counter) | MACs (conv+linear) | speed |",
-        "|---|---|---|---|---|---|---|",
+        "| model | source | PSNR (dB) | params | MACs (FLOP counter) | MACs (conv+linear) | MACs (thop) | speed |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for row in result["rows"]:
         paper = PAPER_TABLE_X.get(PAPER_NAMES.get(row["model"], ""))
         if paper:
             lines.append(
-                f"| {row['model']} | paper, Table X | {paper[0]} | {paper[1]}M | {paper[2]}G | - | "
+                f"| {row['model']} | paper, Table X | {paper[0]} | {paper[1]}M | - | - | {paper[2]}G | "
                 f"{paper[3]} ms (RTX 3090) |"
             )
         lines.append(
             f"| {row['model']} | ours, measured | not trained yet | {row['params'] / 1e6:.2f}M | "
             f"{row['macs'] / 1e9:.2f}G | {row['macs_conv_linear'] / 1e9:.2f}G | "
+            f"{row['macs_thop'] / 1e9:.2f}G | "
             f"{row['latency_ms']['median']:.0f} ms (CPU, batch 1, median) |"
         )
     return "\n".join(lines)

@@ -2,7 +2,7 @@
 
     python scripts/speed_changes.py [--threads 1] [--repeats 5] [--size 128] [--train] [--device cpu]
 
-"Before" is the code as first written (``aminet.speed_reference``), "after" the current modules;
+"Before" is the code as first written (``tests/speed_reference.py``, test-only code), "after" the current modules;
 both use the same weights. Rows:
 - SA at AMINet's stage-1 and bottleneck shapes: the L2 normalisation of q and k folded into the
   small (C/h x C/h) logits matrix; plus a candidate that was measured but is NOT used in the model:
@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import time
+from pathlib import Path
 
 import torch
 import torch.nn.functional as F
@@ -26,7 +28,9 @@ import torch.nn.functional as F
 from aminet.bench import machine_info
 from aminet.modules import RDFE, SKAF, SelfAttention
 from aminet.registry import create_model
-from aminet.speed_reference import (
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the "before" code
+from speed_reference import (  # noqa: E402
     rdfe_forward_before,
     sa_forward_before,
     skaf_forward_before,

@@ -9,7 +9,8 @@ def sa(c, heads, normalize_qk=True):
 def skaf(c, conv5=True, conv7=True, avgpool=True, maxpool=True, mix=7):
     c1, c2 = c // 2, c - c // 2
     n = (25 * c * c1 + c1 if conv5 else 0) + (49 * c * c2 + c2 if conv7 else 0)
-    descriptor = int(avgpool) + int(maxpool) or c
+    x3 = (c1 if conv5 else 0) + (c2 if conv7 else 0) or c  # without pooling, mix reads X3
+    descriptor = int(avgpool) + int(maxpool) or x3
     return n + mix * mix * descriptor * 2 + 2
 
 

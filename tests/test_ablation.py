@@ -40,14 +40,14 @@ def test_paper_numbers_are_transcribed_as_printed():
     assert (
         rows["I", "aminet-no-skaf"].params_m == 8.21 and rows["I", "aminet-no-skaf"].lpips == 0.1979
     )
-    assert rows["II", "aminet-transformer"].vif == 0.4511
+    assert rows["II", "aminet-transformer-wide"].vif == 0.4511
     assert rows["III", "aminet-ffn"].params_m == 12.11
     assert (
         rows["IV", "aminet-rdfe-dw5"].psnr == 27.71 and rows["IV", "aminet-no-au"].lpips == 0.1846
     )
     assert (
-        rows["V", "aminet-skaf-bare"].ssim == 0.7919
-        and rows["V", "aminet-skaf-avgpool-only"].psnr == 27.79
+        rows["V", "aminet-lgfi-skaf-bare"].ssim == 0.7919
+        and rows["V", "aminet-lgfi-skaf-conv7-avgpool"].psnr == 27.79
     )
     assert (rows["VI", "sparnet-edff"].params_m, rows["VI", "sparnet-edff"].psnr) == (12.1, 27.85)
     # the full model's row is the same in Tables I-V
@@ -168,7 +168,7 @@ def _tiny_data(monkeypatch):
         }
         return [item] * budget.train_limit, [item] * budget.test_limit
 
-    monkeypatch.setattr(ablation, "_build_data", build)
+    monkeypatch.setattr(ablation.runner, "_build_data", build)  # where run_ablation finds it
 
 
 def test_every_variant_is_trained_with_the_same_budget_and_the_table_is_written(tmp_path, smoke):
@@ -292,9 +292,9 @@ def test_a_variant_killed_mid_training_continues_from_its_checkpoint(tmp_path, s
     )
     first = again.calls[0]
     assert (
-        first.model == "aminet-transformer"
+        first.model == "aminet-transformer-wide"
         and first.resume
-        and first.resume.endswith("aminet-transformer/seed0/last.pt")
+        and first.resume.endswith("aminet-transformer-wide/seed0/last.pt")
     )
     assert again.calls[1].resume is None
 
@@ -351,7 +351,7 @@ def test_seeds_give_mean_and_sample_spread_and_the_shared_reference_is_trained_o
     trained = [(c.model, c.seed) for c in trainer.calls]
     assert trained.count(("aminet", 0)) == 1 and trained.count(("aminet", 1)) == 1
     assert len(trained) == 6  # transformer, aminet, ffn, for each of two seeds
-    row = next(r for r in result["tables"]["II"] if r["model"] == "aminet-transformer")
+    row = next(r for r in result["tables"]["II"] if r["model"] == "aminet-transformer-wide")
     assert row["psnr_y"] == 20.5 and math.isclose(row["psnr_y_std"], math.sqrt(0.5))
     assert row["psnr_y_per_seed"] == [20.0, 21.0] and row["seeds"] == [0, 1]
     ref = next(r for r in result["tables"]["III"] if r["model"] == "aminet")

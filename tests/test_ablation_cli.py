@@ -10,20 +10,8 @@ from __future__ import annotations
 import json
 import math
 
-import pytest
-import torch
-
 from aminet.ablation import table_models
 from aminet.cli import main
-
-
-@pytest.fixture
-def one_thread():
-    """One intra-op thread: on a shared 2-core machine two threads wait on each other (10x slower)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 def test_ablate_smoke_json_prints_a_row_per_variant_and_resumes(tmp_path, capsys, one_thread):

@@ -9,17 +9,12 @@ from aminet.baselines.sparnet import SPARNet, SPARNetEDFF
 from aminet.complexity import count_macs, count_params
 from aminet.modules import EDFF
 from aminet.registry import create_model, get_model_entry, list_models
+from conftest import TINY_SPARNET
 
-TINY = dict(size=32, min_channels=8, max_channels=16, num_body_blocks=1, hourglass_channels=8)
+TINY = TINY_SPARNET
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    # 2 shared cores: one torch thread avoids OpenMP threads waiting on each other.
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/conftest.py
 
 
 def test_registered_by_name():

@@ -10,21 +10,12 @@ from torch import nn
 
 from aminet.bench import PAPER_TABLE_X, BenchmarkUnavailable, benchmark, format_table, plot_tradeoff
 from aminet.cli import main
-from aminet.complexity import count_macs, count_params
+from aminet.complexity import count_macs, count_macs_thop, count_params
 from aminet.registry import create_model
+from conftest import TINY, TINY_SPARNET
 
-TINY_AMINET = dict(base_channels=8, hourglass_channels=8, num_heads=(1, 1, 1, 1))
-TINY_SPARNET = dict(
-    size=32, min_channels=8, max_channels=16, num_body_blocks=1, hourglass_channels=8
-)
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+TINY_AMINET = TINY
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/conftest.py
 
 
 class Recorder(nn.Module):
@@ -52,6 +43,7 @@ def test_rows_ratios_and_summaries():
     for row, model in ((rows["a"], a), (rows["b"], b)):
         assert row["params"] == count_params(model)
         assert row["macs"] == count_macs(model, 16)
+        assert row["macs_thop"] == count_macs_thop(model, 16)
         lat = row["latency_ms"]
         assert lat["n"] == 3 and 0 < lat["min"] <= lat["median"] <= lat["p90"]
         for batch in ("1", "2"):
@@ -68,6 +60,7 @@ def test_rows_ratios_and_summaries():
     assert result["machine"]["torch"] == torch.__version__
     assert result["machine"]["torch_threads"] == 1
     text = format_table(result)
+    assert "MACs(thop)" in text and f"{rows['b']['macs_thop'] / 1e9:.2f}G" in text
     assert "a" in text and "ratios (xN) to a" in text
 
 
@@ -166,7 +159,15 @@ def test_cli_errors_are_one_line(argv, message, capsys):
     assert message in err and "Traceback" not in err
 
 
-def test_plot_tradeoff(tmp_path):
+def test_plot_tradeoff(tmp_path, monkeypatch):
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("library code must not change the matplotlib backend")
+
+    monkeypatch.setattr(matplotlib, "use", forbidden)
+    open_figures = plt.get_fignums()
     rows = [
         {
             "model": "aminet",
@@ -186,6 +187,7 @@ def test_plot_tradeoff(tmp_path):
     out = tmp_path / "fig1.png"
     fig = plot_tradeoff(rows, out, psnr={"aminet": 27.5}, psnr_source="synthetic faces")
     assert out.stat().st_size > 10_000
+    assert plt.get_fignums() == open_figures  # an explicit Figure, not one of pyplot's
     left, right = fig.axes[:2]
     paper_pts = left.collections[0].get_offsets()
     assert len(paper_pts) == len(PAPER_TABLE_X)
@@ -195,3 +197,34 @@ def test_plot_tradeoff(tmp_path):
     assert sorted(right.collections[0].get_offsets()[:, 1].tolist()) == [200.0, 300.0]
     labels = [t.get_text() for t in left.texts]
     assert "AMINet (paper)" in labels and any("sparnet" in t for t in labels)
+
+
+def test_settings_are_checked_before_anything_runs():
+    from aminet.bench import BenchSettings
+
+    assert BenchSettings(batches=(4, 2)).batches == (1, 2, 4)
+    with pytest.raises(ValueError, match="repeats"):
+        BenchSettings(repeats=0)
+    with pytest.raises(ValueError, match="at least 8 pixels"):
+        BenchSettings(size=4)
+    with pytest.raises(ValueError, match="either settings= or keyword options"):
+        benchmark(["bicubic"], settings=BenchSettings(), repeats=2)
+    with pytest.raises(TypeError):
+        benchmark(["bicubic"], repats=2)  # a misspelt option is an error, not ignored
+
+
+def test_training_speed_is_the_trainers_own_step(monkeypatch):
+    import aminet.bench.timing as timing
+
+    calls = []
+
+    def counting_step(loss, optimizer, scaler, parameters, grad_clip=None):
+        calls.append(grad_clip)
+        return real_step(loss, optimizer, scaler, parameters, grad_clip)
+
+    real_step = timing.optimizer_step
+    monkeypatch.setattr(timing, "optimizer_step", counting_step)
+    model = create_model("aminet", **TINY_AMINET)
+    result = benchmark([("a", model)], size=16, repeats=2, warmup=1, train=True, memory=False)
+    assert result["rows"][0]["train"]["batch"] == 1 and result["rows"][0]["train"]["img_s"] > 0
+    assert calls == [1.0] * 3  # 1 warm-up + 2 timed steps, clipped like TrainConfig's default

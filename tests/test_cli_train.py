@@ -217,7 +217,9 @@ def test_command_line_options_override_preset_and_config_file(tmp_path):
         and cfg.minutes == 2
     )
     args = build_parser().parse_args(["train", "--preset", "short", "--gan"])
-    assert build_config(args).lr == 1e-4
+    assert build_config(args).lr_g == 1e-4
+    args = build_parser().parse_args(["train", "--preset", "short", "--gan", "--lr", "5e-5"])
+    assert (build_config(args).lr_g, build_config(args).lr) == (5e-5, 2e-4)
     args = build_parser().parse_args(
         ["train", "--preset", "smoke", "--pixel-loss", "mse", "--warmup-steps", "100"]
     )

@@ -18,13 +18,9 @@ from aminet.perceptual import (
     build_perceptual,
 )
 from aminet.train import TrainConfig, train
+from conftest import TINY_SHALLOW
 
-TINY = {
-    "base_channels": 8,
-    "hourglass_channels": 8,
-    "num_heads": (1, 1, 1, 1),
-    "hourglass_depths": (1, 1, 1, 1),
-}
+TINY = TINY_SHALLOW
 
 
 @pytest.fixture
@@ -118,7 +114,6 @@ def test_gan_run_states_that_the_perceptual_term_is_off(tmp_path, hub_dir):
             "gan": True,
             "perceptual": "auto",
             "crop_size": 64,
-            "lr": 1e-4,
             "init_from": str(tmp_path / "l1" / "last.pt"),
         }
     )
@@ -128,6 +123,10 @@ def test_gan_run_states_that_the_perceptual_term_is_off(tmp_path, hub_dir):
     assert all("DISABLED" in line["perceptual"] for line in lines)
     assert all(line["loss_pcp"] == 0.0 and line["loss_d"] > 0 for line in lines if "loss" in line)
     state = load_checkpoint(tmp_path / "gan" / "last.pt")
+    # The generator trains at TrainConfig.lr_g (paper: 1e-4), not at the L1 rate lr (2e-4).
+    assert gan.lr_g == 1e-4 and gan.lr == 2e-4
+    assert state["optimizer"]["param_groups"][0]["initial_lr"] == 1e-4
+    assert 0 < max(history["lr"]) <= 1e-4
     assert "DISABLED" in state["perceptual"] and "discriminator" in state and "optimizer_d" in state
     assert (
         "DISABLED" in json.loads((tmp_path / "gan" / "config.json").read_text())["perceptual_used"]

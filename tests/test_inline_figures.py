@@ -81,10 +81,7 @@ def test_no_library_module_switches_the_plotting_backend():
         for path in (ROOT / "aminet").rglob("*.py")
         if switching.search(path.read_text(encoding="utf-8"))
     ]
-    # aminet/bench.py loses its matplotlib.use in a parallel change (the bench split); drop this
-    # exception once it has landed
-    known = {"aminet/bench.py"}
-    assert [o for o in offenders if o not in known] == []
+    assert offenders == []
 
 
 def test_saving_curves_leaves_pyplot_and_the_backend_alone(tmp_path):

@@ -10,7 +10,7 @@ import torch
 
 import aminet
 from aminet.cli import main
-from aminet.complexity import count_macs, count_macs_conv_linear, count_params
+from aminet.complexity import count_macs, count_macs_conv_linear, count_macs_thop, count_params
 from aminet.model import AMINet
 from conftest import TINY
 
@@ -41,11 +41,30 @@ def test_param_count_equals_closed_form():
         ("aminet-no-sa", 12.3, 0.12),
         ("aminet-no-rdfe", 7.2, 0.12),
         ("aminet-no-skaf", 8.21, 0.12),
+        ("aminet-transformer-wide", 11.32, 0.001),
     ],
 )
 def test_variants_calibrated_to_paper(name, paper, band):
     params = count_params(aminet.create_model(name))
     assert abs(params / (paper * 1e6) - 1) < band, f"{name}: {params / 1e6:.2f}M vs paper {paper}M"
+
+
+def test_table_v_switches_change_lgfi_skaf_only_unless_scope_all():
+    def conv_counts(model):
+        lgfi = [len(m.skaf.convs) for m in (*model.encoders, *model.bottleneck, *model.decoders)]
+        return set(lgfi), {len(f.skaf.convs) for f in model.fusions}
+
+    faithful = aminet.create_model("aminet-lgfi-skaf-conv7-no-pool", **TINY)
+    assert conv_counts(faithful) == ({1}, {2})  # EDFF's SKAF stays whole
+    assert faithful.encoders[0].skaf.convs[0].kernel_size == (7, 7)
+    every = aminet.create_model("aminet-lgfi-skaf-no-conv5", skaf_scope="all", **TINY)
+    assert conv_counts(every) == ({1}, {1})
+    assert conv_counts(aminet.create_model("aminet-skaf-no-conv5", **TINY)) == ({1}, {1})  # kept
+    x = torch.rand(1, 3, 16, 16)
+    for name in aminet.list_models("V"):
+        assert aminet.create_model(name, **TINY)(x).shape == x.shape
+    with pytest.raises(ValueError, match="skaf_scope"):
+        AMINet(skaf_scope="edff")
 
 
 @pytest.mark.parametrize("size", [(100, 76), (33, 47), (8, 8), (64, 128)])
@@ -136,7 +155,7 @@ def test_registry_names_and_tables():
     names = aminet.list_models()
     for expected in [
         "aminet", "aminet-s", "aminet-no-sa", "aminet-no-rdfe", "aminet-no-skaf",
-        "aminet-transformer", "aminet-ffn", "aminet-rdfe-dw3", "aminet-rdfe-dw5",
+        "aminet-transformer", "aminet-transformer-wide", "aminet-ffn", "aminet-rdfe-dw3", "aminet-rdfe-dw5",
         "aminet-rdfe-dw7", "aminet-no-au", "aminet-no-frm", "bicubic",
     ]:  # fmt: skip
         assert expected in names
@@ -206,12 +225,13 @@ def test_summary_json_cli(capsys):
     assert report["model"] == "aminet" and report["input_size"] == [1, 3, 128, 128]
     assert report["params"] == pf.aminet()
     assert 5e9 < report["macs"] < 20e9 and report["macs_conv_linear"] < report["macs"]
+    assert report["macs_thop"] == count_macs_thop(aminet.create_model("aminet"), 128)
 
 
 def test_summary_table_and_list_cli(capsys):
     assert main(["summary", "--model", "aminet-s", "--size", "32"]) == 0
     out = capsys.readouterr().out
-    assert "Total params" in out and "aminet-s" in out
+    assert "Total params" in out and "aminet-s" in out and "thop convention" in out
     assert main(["list", "--table", "I"]) == 0
     listing = capsys.readouterr().out
     assert listing.split()[0] == "aminet-no-sa" and "aminet-no-skaf" in listing

@@ -128,19 +128,27 @@ def test_skaf_returns_two_sigmoid_maps(c, h, w):
         dict(use_maxpool=False),
         dict(use_avgpool=False, use_maxpool=False),
         dict(use_conv5=False, use_conv7=False, use_avgpool=False, use_maxpool=False),
+        # Table V rows 4-6: the 7x7 conv alone, without pooling, with avg-, with max-pooling
+        dict(use_conv5=False, use_avgpool=False, use_maxpool=False),
+        dict(use_conv5=False, use_maxpool=False),
+        dict(use_conv5=False, use_avgpool=False),
+        dict(use_conv7=False, use_avgpool=False, use_maxpool=False),
     ],
 )
 def test_skaf_switches(switches):
-    skaf = SKAF(16, **switches)
-    a, b = skaf(torch.randn(1, 16, 8, 8))
-    assert a.shape == (1, 1, 8, 8)
+    skaf = SKAF(17, **switches)  # odd: the 5x5 conv gets 8 channels, the 7x7 conv 9
+    x = torch.randn(1, 17, 8, 8, requires_grad=True)
+    a, b = skaf(x)
+    assert a.shape == b.shape == (1, 1, 8, 8)
+    (a + b).sum().backward()
+    assert x.grad.abs().sum() > 0
     names = {
         "use_conv5": "conv5",
         "use_conv7": "conv7",
         "use_avgpool": "avgpool",
         "use_maxpool": "maxpool",
     }
-    assert n_params(skaf) == pf.skaf(16, **{names[k]: v for k, v in switches.items()})
+    assert n_params(skaf) == pf.skaf(17, **{names[k]: v for k, v in switches.items()})
 
 
 def test_skaf_pools_along_channels():

@@ -18,6 +18,7 @@ import math
 import pytest
 import torch
 import torch.nn.functional as F
+from speed_reference import sa_forward_before
 
 import aminet
 from aminet.device import autocast_dtype, native_bf16
@@ -33,7 +34,6 @@ from aminet.modules import (
     TransformerBlock,
 )
 from aminet.modules.frm import HourGlass
-from aminet.speed_reference import sa_forward_before
 from conftest import TINY
 
 SIZE = 128

@@ -1,6 +1,7 @@
 """The speed changes keep the maths: fast modules == the code as first written (allclose).
 
-``aminet.speed_reference`` holds the first implementations; both versions share one set of weights.
+``tests/speed_reference.py`` (test-only code, not shipped in the package) holds the first
+implementations; both versions share one set of weights.
 Outputs *and* gradients are compared, so training is unchanged too.
 """
 
@@ -9,26 +10,20 @@ from __future__ import annotations
 import pytest
 import torch
 import torch.nn.functional as F
-
-from aminet.modules import RDFE, SKAF, AttentionUnit, SelfAttention
-from aminet.registry import create_model
-from aminet.speed_reference import (
+from speed_reference import (
     rdfe_forward_before,
     sa_forward_before,
     skaf_forward_before,
     use_reference,
 )
 
+from aminet.modules import RDFE, SKAF, AttentionUnit, SelfAttention
+from aminet.registry import create_model
+
 TOL = dict(rtol=1e-5, atol=1e-5)
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    # 2 shared cores: one torch thread avoids OpenMP threads waiting on each other.
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/conftest.py
 
 
 def _same_output_and_grads(module, before, x):

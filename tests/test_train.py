@@ -52,7 +52,7 @@ def test_presets_and_overrides():
     smoke = preset_config("smoke")
     assert smoke.steps <= 10 and smoke.model_kwargs["base_channels"] == 8
     assert preset_config("full").lr == 2e-4 and preset_config("full").betas == (0.9, 0.99)
-    assert preset_config("short", gan=True).lr == 1e-4  # AMIGAN's generator rate
+    assert preset_config("short", gan=True).lr_g == 1e-4  # AMIGAN's generator rate
     assert preset_config("short", gan=True, lr=5e-5).lr == 5e-5
     assert preset_config("smoke", steps=2).steps == 2
     with pytest.raises(ValueError, match="unknown preset"):

@@ -27,10 +27,11 @@ def add_parser(sub) -> None:
         description=(
             "Benchmark registered models in one run, interleaved (A, B, C, A, B, C, ...) so that "
             "the ratios hold on a noisy machine. For each model: parameters, MACs at batch 1 (the "
-            "same counter as 'aminet summary', plus a conv/linear-only count), batch-1 latency "
+            "same three counters as 'aminet summary': torch's FLOP counter, conv/linear only, and "
+            "the thop convention of the paper's Table X), batch-1 latency "
             "(warm-up, device synchronised, median and 90th percentile), throughput in images/s "
-            "at each --batch, peak memory of a forward pass, and with --train the images/s of a "
-            "full training step. Ratios are to the first model. Example: "
+            "at each --batch, peak memory of a forward pass, and with --train the images/s of the "
+            "trainer's own L1 step. Ratios are to the first model. Example: "
             "aminet bench --models aminet,aminet-s,sparnet --device cpu --threads 1 --json"
         ),
     )

@@ -60,7 +60,9 @@ def add_parser(sub) -> None:
     )
     p.add_argument("--batch-size", type=int, help="images per step, over all GPUs together")
     p.add_argument(
-        "--lr", type=float, help="learning rate (paper: 2e-4; 1e-4 for the AMIGAN generator)"
+        "--lr",
+        type=float,
+        help="learning rate (paper: 2e-4); with --gan, the generator's (paper and default: 1e-4)",
     )
     p.add_argument(
         "--pixel-loss",
@@ -203,6 +205,8 @@ def build_config(args):
         value = overrides.get(name)
         if value is not None and value <= 0:
             raise UserError(f"--{name} must be positive, got {value}")
+    if overrides.get("gan") and args.lr is not None:
+        overrides["lr_g"] = overrides.pop("lr")  # with --gan, --lr is the generator's rate
     if overrides.get("val_limit") == 0:
         overrides["val_limit"] = 0
     return preset_config(args.preset, **overrides)

@@ -11,7 +11,6 @@ stand-in for it.
 from __future__ import annotations
 
 import json
-import os
 import sys
 import warnings
 from pathlib import Path
@@ -26,14 +25,14 @@ from aminet.data.datasets import (
     load_rgb,
     to_hr,
 )
+from aminet.io import atomic_write
 
 __all__ = ["prepare_celeba"]
 
 
 def _save_png_atomically(arr, path: Path) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    Image.fromarray(arr).save(tmp, format="PNG")
-    os.replace(tmp, path)
+    with atomic_write(path, "wb") as f:
+        Image.fromarray(arr).save(f, format="PNG")
 
 
 def prepare_celeba(

@@ -1,17 +1,25 @@
 """FRM: the feature refinement module that ends RDFE (paper eq. 10).
 
 The paper: "normalization and multiple 3x3 convolutional layers to refine the local facial context.
-Afterward, the hourglass block further integrates multiscale information". This follows SPARNet's
-residual block with spatial attention, which the description matches:
+Afterward, the hourglass block further integrates multiscale information". The body follows
+SPARNet's residual block with spatial attention, which the description matches:
 
     y = conv3x3(act(norm(conv3x3(act(norm(x))))))
     FRM(x) = x + y * sigmoid(HourGlass(y))
 
 Choices the paper leaves open: BatchNorm + PReLU (SPARNet's pre-activation), two 3x3 convolutions,
 an hourglass of ``mid`` = 48 channels (SPARNet uses 64; 48 is what calibrates AMINet to the
-parameter counts of the paper's Table I, see docs/architecture.md) whose depth is chosen by the stage's resolution so its bottom
-is about 4x4 at a 128x128 input (depth log2(res / 4): 5, 4, 3, 2 from 128 down to 16 pixels), and a
-single-channel spatial attention map.
+parameter counts of the paper's Table I, see docs/architecture.md) whose depth is chosen by the
+stage's resolution so its bottom is about 4x4 at a 128x128 input (depth log2(res / 4): 5, 4, 3, 2
+from 128 down to 16 pixels), and a single-channel spatial attention map.
+
+Departures from SPARNet's hourglass (``aminet.baselines.sparnet.SparHourGlass``), ours, not the
+paper's (it describes no hourglass layers): no BatchNorm inside the hourglass (each conv has a bias
+and a LeakyReLU 0.2 only; the FRM body keeps its BatchNorm), an extra entry conv C -> mid before the
+first level (SPARNet's first level reads the C channels directly, twice), zero padding instead of
+reflection, and nearest upsampling to the skip's exact size followed by the conv (SPARNet: x2
+upsampling inside the conv unit). The entry conv lets every level, the skips included, run at
+``mid`` channels whatever the stage width C is.
 
 Parameters (C channels, m = mid channels, depth d):
     FRM       = 2C (BN) + C (PReLU) + (9C^2 + C) + 2C (BN) + C (PReLU) + (9C^2 + C) + HourGlass
@@ -33,6 +41,8 @@ def _conv3x3(cin: int, cout: int, stride: int = 1) -> nn.Conv2d:
 
 class HourGlass(nn.Module):
     """A recursive hourglass producing a one-channel sigmoid attention map of the input's size.
+
+    Not SPARNet's exactly (see the module docstring): no BatchNorm, and an entry conv C -> mid.
 
     Each level keeps a full-resolution branch (3x3 conv) and a half-resolution branch (stride-2 conv,
     the next level, nearest upsampling back to the exact input size, 3x3 conv), and sums them. The

@@ -1,10 +1,17 @@
 """RDFE: the Residual Depth Feature Extraction module (paper eqs. 6-10, Fig. 3a).
 
     f1, f2, f3    = GELU(dw3(X)), GELU(dw5(X)), GELU(dw7(X))              eq. 6
-    a1, a2, a3    = AU(cat(f1, f2, f3))                                   eq. 7
+    a1, a2, a3    = AU(cat(f1, f2, f3))                                   eq. 7 (paper: one f')
     f_i'          = dw_k_i(f_i * a_i)      (refined by a depthwise conv of the same size)  eq. 8
     f''           = conv1x1(cat(f1', f2', f3')) + X                       eq. 9
     RDFE(X)       = FRM(f'')                                              eq. 10
+
+Departure from the paper (eq. 8): the paper writes one AU output f' = F_au(cat(f1, f2, f3)) that
+multiplies all three branches (f_i' = f_i(X) * f'). Here the AU gives *each branch its own weight*
+a_i (per channel, a softmax across the branches, SKNet-style), so the AU selects between kernel sizes,
+which is what the paper's text says it does ("adaptively select the appropriate convolutional kernel
+size", "dynamically balance the contributions of multiscale features"); one shared weight would
+scale the three branches alike and could not select. ``use_au=False`` (Table IV) removes it.
 
 Choices the paper leaves open:
 - AU is SKNet-style (the paper cites SKNet for its selective kernels): global average pooling of the

@@ -17,8 +17,11 @@ Choices the paper leaves open:
   the paper cites as inspiration; without it, eq. 13 would tie X' to the mean and X'' to the max.
 - Switches for Table V: ``use_conv5``/``use_conv7`` (a switched-off conv is removed and the other
   keeps its C/2 width, so the ablation removes parameters rather than moving them; with both off
-  X3 = X), ``use_avgpool``/``use_maxpool`` (with both off, ``mix`` reads all C channels of
-  X3 instead of the pooled descriptor).
+  X3 = X), ``use_avgpool``/``use_maxpool`` (with both off, ``mix`` reads all channels of X3
+  instead of the pooled descriptor: C with both convs or none, C/2 with one conv, as in the paper's
+  Table V row 4, the 7x7 conv alone without pooling). AMINet applies the switches to LGFI's SKAF
+  only (the Table V study is "SKAF ... of LGFI"); EDFF's SKAF stays whole unless
+  ``AMINet(skaf_scope="all")``.
 
 Parameters (both convs and both poolings): (25 C C1 + C1) + (49 C C2 + C2) + (7*7*2*2 + 2),
 with C1 = C // 2 and C2 = C - C1.
@@ -51,8 +54,9 @@ class SKAF(nn.Module):
         self.convs = nn.ModuleList(
             nn.Conv2d(channels, w, k, padding=k // 2) for (k, on), w in zip(convs, widths) if on
         )
+        x3_channels = sum(c.out_channels for c in self.convs) or channels  # eq. 12's X3
         pooled = int(use_avgpool) + int(use_maxpool)
-        self.mix = nn.Conv2d(pooled or channels, 2, mix_kernel, padding=mix_kernel // 2)
+        self.mix = nn.Conv2d(pooled or x3_channels, 2, mix_kernel, padding=mix_kernel // 2)
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         check_feature(x, self.channels, "SKAF")

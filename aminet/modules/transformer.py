@@ -7,7 +7,10 @@ parallel + SKAF structure.
 
 The paper compares "with similar parameters" (11.32M vs 12.62M). A plain Restormer block has far
 fewer parameters than LGFI (RDFE's FRM with its hourglass is large), so ``TransformerBlock`` keeps the
-FRM after the FFN by default (``use_frm=True``); see docs/architecture.md for the counts.
+FRM after the FFN by default (``use_frm=True``). That gives 8.24M with Restormer's expansion 2.66
+(``aminet-transformer``); the registered Table II row ``aminet-transformer-wide`` widens only the FFN,
+``ffn_expansion=11.25``, to reach the paper's 11.32M (our choice; the paper does not say how its
+Transformer variant was sized). See docs/architecture.md for the counts.
 
 Parameters: GatedFFN = (2hC * C) + 9 * 2hC + (hC * C) with hidden hC = int(h * C), no biases.
 """
