@@ -37,7 +37,28 @@ def add_parser(sub) -> None:
     rel.add_argument(
         "--check",
         action="store_true",
-        help="only verify that notebooks/ and the .ipynb files are up to date",
+        help="only verify that notebooks/ and the .ipynb files are up to date, and that each "
+        "solution's stored outputs were made from its current source (executes nothing)",
+    )
+    rel.add_argument(
+        "--execute",
+        action="store_true",
+        help="also execute every solutions notebook whose outputs are missing or stale (CPU) and "
+        "keep the outputs in solutions/NN_name.ipynb, with the measured time in its opening cell",
+    )
+    rel.add_argument(
+        "--preset",
+        default="default",
+        help="AMINET_PRESET the notebooks execute at with --execute (default: default)",
+    )
+    rel.add_argument(
+        "--force", action="store_true", help="with --execute: execute all, stale or not"
+    )
+    rel.add_argument(
+        "--only",
+        nargs="+",
+        metavar="NOTEBOOK",
+        help="with --execute: only these notebooks (names like 07_training or numbers like 07)",
     )
     rel.set_defaults(func=run_release)
 
@@ -69,20 +90,35 @@ def add_parser(sub) -> None:
 
 
 def run_release(args) -> int:
-    from aminet.course.release import check_release, release
+    from aminet.course.release import check_release, execute_solutions, release
 
     root = Path(args.root)
     if not (root / "solutions").is_dir():
         raise UserError(
             f"{root / 'solutions'} is not a folder: run from the repository root or pass --root"
         )
+    if args.check and args.execute:
+        raise UserError("--check and --execute exclude each other: --check executes nothing")
+    if (args.force or args.only) and not args.execute:
+        raise UserError("--force and --only go with --execute")
+    if args.execute:
+        timings = execute_solutions(
+            root, preset=args.preset.strip().lower() or "default", names=args.only, force=args.force
+        )
+        if not timings:
+            print("every solutions notebook's outputs are up to date: nothing to execute")
+        for name, seconds in timings:
+            print(f"{name}: executed in {seconds:.1f} s")
+        print(f"released; executed {len(timings)} notebook(s) at AMINET_PRESET={args.preset}")
+        return 0
     if args.check:
         problems = check_release(root)
         for p in problems:
             print(f"{p.path}: {p.reason}")
         if problems:
             print(
-                f"{len(problems)} file(s) out of sync: run 'aminet course release' and commit the result"
+                f"{len(problems)} file(s) out of sync: run 'aminet course release' (or, for "
+                "stale outputs, 'aminet course release --execute') and commit the result"
             )
             return 1
         print("notebooks/ and every .ipynb are in sync with solutions/")
