@@ -90,8 +90,13 @@ else:
 #
 # where $D(\cdot) = \sigma(\text{logit})$ is the probability D gives to "real". The two networks take
 # turns: one step of D on real and (detached) generated faces, then one step of G through a frozen D.
-# The paper starts from an L1-trained AMINet and uses learning rates $10^{-4}$ (G) and
-# $4\times10^{-4}$ (D).
+# The paper gives the learning rates, $10^{-4}$ (G) and $4\times10^{-4}$ (D), and the weights
+# $\lambda$; it does **not** say where G starts: it only says AMIGAN "is refined by minimizing" eq.
+# 22. Starting G from an L1-trained AMINet (below) is our choice, the usual practice for GAN
+# fine-tuning in face SR (SPARNetHD, ESRGAN). So are the discriminator (next step) and eq. 19's VGG
+# layers; eqs. 18 and 20-22 are used as printed (eq. 18 averaged over pixels, as in notebook 07).
+# Why each choice: [docs/training.md](../docs/training.md#amigan---gan-sec-iii-d) (the GAN) and
+# [docs/architecture.md](../docs/architecture.md#the-choices-the-paper-leaves-open) (the generator).
 
 # %% [markdown]
 # ## Step 1: the discriminator
