@@ -181,6 +181,36 @@ print(
 assert all(t > 0 for t in warm)
 
 # %% [markdown]
+# ## Open experiment: batch size and throughput (graded by hand, 3 points)
+# **Change** the batch sizes in `BATCHES`, **measure** the median latency of one call and the
+# throughput (images per second) of the same model with your `time_calls`, and **explain in two
+# sentences** why throughput and latency tell different stories, and which one the paper's
+# "inference time" should be.
+
+# %%
+BATCHES = (1, 2, 4) if is_smoke() else (1, 4, 8)  # X: try others
+throughput = {}
+for b in BATCHES:
+    xb = torch.rand(b, 3, size, size, device=DEVICE)
+
+    def forward_batch(xb=xb):
+        with torch.inference_mode():
+            model(xb)
+
+    median_s = statistics.median(time_calls(forward_batch, sync, warmup=1, repeats=3))
+    throughput[b] = b / median_s
+    print(
+        f"batch {b:3d}: median {median_s * 1000:8.1f} ms per call, {throughput[b]:8.1f} images/s ({DEVICE})"
+    )
+assert all(v > 0 for v in throughput.values())
+
+# %% [markdown]
+# Your answer (two sentences):
+
+# %% [markdown] nbgrader={"grade": true, "grade_id": "09_open_batch_size", "locked": false, "points": 3, "schema_version": 3, "solution": true, "task": false}
+# YOUR ANSWER HERE
+
+# %% [markdown]
 # ## Step 3: side by side with `aminet.bench`
 # `aminet.bench.benchmark` does all of that for several models at once, and more: parameters,
 # MACs (torch's FLOP counter / 2, and a conv-only count like the `thop` tool the field uses),

@@ -221,6 +221,44 @@ assert all(math.isfinite(v) for v in losses)
 assert min(losses[1:]) < losses[0], "the loss must fall when the model sees the same batch again"
 
 # %% [markdown]
+# ## Open experiment A: the learning rate (graded by hand, 3 points)
+# **Change** the learning rates in `EXPERIMENT_LRS`, **measure** the L1 loss on the same batch after
+# a few steps of a freshly initialised `aminet-tiny` (same seed for every run, so only the learning
+# rate differs), and **explain in two sentences** what you see and what it means for choosing the
+# learning rate of a real run. The plot shows the loss curves.
+
+# %%
+EXPERIMENT_LRS = (1e-4, 1e-3, 1e-2)  # X: try others, e.g. 3e-3 or 3e-2
+EXPERIMENT_STEPS = 3 if is_smoke() else 20
+curves = {}
+for lr in EXPERIMENT_LRS:
+    torch.manual_seed(0)  # the same initial weights for every learning rate
+    net = aminet.create_model("aminet-tiny", **(SMOKE_NET if is_smoke() else {})).to(DEVICE)
+    net_opt = torch.optim.Adam(net.parameters(), lr=lr, betas=(0.9, 0.99))
+    curves[lr] = [float(l1_step(net, net_opt, x, y)) for _ in range(EXPERIMENT_STEPS)]
+    print(f"lr {lr:.0e}: L1 {curves[lr][0]:.4f} -> {curves[lr][-1]:.4f} after {EXPERIMENT_STEPS} steps")
+fig, ax = plt.subplots(figsize=(5, 3.2))
+for lr, curve in curves.items():
+    ax.plot(curve, label=f"lr {lr:.0e}")
+ax.set(xlabel="step (same batch)", ylabel="L1 loss", yscale="log", title="one batch, three learning rates")
+ax.legend()
+plt.show()
+assert all(math.isfinite(v) for curve in curves.values() for v in curve)
+
+# %% [markdown]
+# Your answer (two sentences: what changed, and why):
+
+# %% [markdown] nbgrader={"grade": true, "grade_id": "07_open_learning_rate", "locked": false, "points": 3, "schema_version": 3, "solution": true, "task": false}
+# ### BEGIN SOLUTION
+# A model answer (check it against the printout): the smallest learning rate barely moves the loss
+# in so few steps, while the largest one falls fastest at first but is the least steady (it can
+# stall or bounce, because Adam's first steps have a size of about the learning rate whatever the
+# gradient). So a learning rate must be judged at the length of the run it is meant for: a short
+# run favours a large rate (the CPU recipe's 2e-3 with a warmup), a long one the paper's 2e-4 with
+# a decay, and overfitting one batch only shows that the loop learns at all.
+# ### END SOLUTION
+
+# %% [markdown]
 # ## Step 2: the trainer
 # `aminet.train.train(config)` wraps that step with everything a long run needs: the schedule,
 # validation PSNR/SSIM every `val_every` steps, `best.pt` (best validation PSNR-Y) and `last.pt`

@@ -265,6 +265,46 @@ assert math.isclose(loss_d.item(), 2 * math.log(2), rel_tol=0.25), (
 )
 
 # %% [markdown]
+# ## Open experiment: how loud is the adversary? (graded by hand, 3 points)
+# In eq. 22 the adversarial loss is weighted by $\lambda_{adv} = 0.01$. **Change** the weights in
+# `LAMBDAS_ADV`, **measure** how large the adversarial term's gradient on G's weights is compared
+# with the pixel loss's gradient (the norm of $\lambda_{adv} \nabla L_{adv}$ over the norm of
+# $\nabla L_{pix}$, on the crops above, for the generator and discriminator of Step 3), and
+# **explain in two sentences** what the paper's 0.01 means for how far AMIGAN moves away from an
+# L1 network.
+
+# %%
+LAMBDAS_ADV = (0.001, 0.01, 0.1, 1.0)  # X: try others
+
+
+def gradient_norm(loss):
+    grads = torch.autograd.grad(loss, [p for p in gen.parameters() if p.requires_grad])
+    return torch.sqrt(sum(g.pow(2).sum() for g in grads)).item()
+
+
+disc.requires_grad_(False)
+sr = gen(x)
+pix_norm = gradient_norm(F.l1_loss(sr, y))
+adv_norm = gradient_norm(generator_loss(disc(gen(x))))
+disc.requires_grad_(True)
+for lam in LAMBDAS_ADV:
+    print(f"lambda_adv {lam:<6g}: |lambda grad L_adv| / |grad L_pix| = {lam * adv_norm / pix_norm:.3f}")
+assert pix_norm > 0 and adv_norm > 0
+
+# %% [markdown]
+# Your answer (two sentences):
+
+# %% [markdown] nbgrader={"grade": true, "grade_id": "08_open_lambda_adv", "locked": false, "points": 3, "schema_version": 3, "solution": true, "task": false}
+# ### BEGIN SOLUTION
+# A model answer (check it against the printout; this G and D are untrained, so only the orders of
+# magnitude carry over): the ratio grows in proportion to $\lambda_{adv}$, and at the paper's 0.01 the
+# adversarial gradient is a small fraction of the pixel gradient, so L1 still decides most of every
+# step. AMIGAN therefore stays close to the L1 solution and adds texture where L1 is indifferent,
+# which is why its PSNR drops only a little while LPIPS improves; with a weight near 1 the
+# adversary would dominate and the output could drift from the face it should reconstruct.
+# ### END SOLUTION
+
+# %% [markdown]
 # ## Step 4: AMIGAN with the trainer
 # `train(config)` with `gan=True` runs exactly that step (plus AMP, clipping, checkpoints, logs),
 # starting the generator from an L1 checkpoint (`init_from`), as the paper does. Terminal version:
