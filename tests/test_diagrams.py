@@ -36,8 +36,10 @@ ALL = [
 def test_every_diagram_is_a_fast_figure_with_a_legend_and_marked_choices(draw):
     start = time.perf_counter()
     fig = draw()
+    png = fig._repr_png_()  # what Jupyter shows (and GitHub keeps) when the figure ends a cell
     elapsed = time.perf_counter() - start
     assert isinstance(fig, Figure)
+    assert png.startswith(b"\x89PNG")
     text = _texts(fig)
     assert diagrams.PAPER_LABEL in text and diagrams.OURS_LABEL in text
     if draw is diagrams.draw_edff:  # EDFF is as the paper states it; only SKAF inside is not
@@ -45,7 +47,7 @@ def test_every_diagram_is_a_fast_figure_with_a_legend_and_marked_choices(draw):
     else:
         assert _hatched(fig) >= 1, "our choices are drawn hatched"
     assert "(26, 32, 32)" in text or "(26, 128, 128)" in text
-    assert elapsed < 5, f"{draw.__name__} took {elapsed:.1f} s"
+    assert elapsed < 10, f"{draw.__name__} took {elapsed:.1f} s to draw and render"
 
 
 def test_unet_shapes_are_the_real_networks_stage_outputs():

@@ -13,12 +13,14 @@ backend decides how the figure is displayed.
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Patch
 
 __all__ = [
+    "Diagram",
     "OURS_LABEL",
     "PAPER_LABEL",
     "draw_edff",
@@ -43,6 +45,19 @@ def shape_text(*dims: int) -> str:
     return "(" + ", ".join(str(int(d)) for d in dims) + ")"
 
 
+class Diagram(Figure):
+    """A matplotlib Figure that shows itself as a PNG when it is a cell's last value.
+
+    A Figure made without pyplot has no display hook of its own outside the inline backend (and
+    pyplot would tie it to the current backend), so the PNG comes from ``_repr_png_``.
+    """
+
+    def _repr_png_(self) -> bytes:
+        buffer = io.BytesIO()
+        self.savefig(buffer, format="png", bbox_inches="tight")
+        return buffer.getvalue()
+
+
 @dataclass
 class _Box:
     x: float
@@ -55,7 +70,7 @@ class _Canvas:
     """A tiny box-and-arrow layout on one axes (data units, y up)."""
 
     def __init__(self, width: float, height: float, title: str, figsize: tuple[float, float]):
-        self.fig = Figure(figsize=figsize, dpi=100)
+        self.fig = Diagram(figsize=figsize, dpi=100)
         self.ax = self.fig.add_axes((0.01, 0.01, 0.98, 0.90))
         self.ax.set_xlim(0, width)
         self.ax.set_ylim(0, height)
