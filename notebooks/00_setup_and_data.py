@@ -18,6 +18,8 @@
 #
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/aminet-course/aminet/blob/main/notebooks/00_setup_and_data.ipynb)
 #
+# **Measured time on a CPU:** 33 s for the solutions, every cell, `AMINET_PRESET=default` (2-core x86_64 CPU, load average 7.5; written by `aminet course release --execute`). No GPU time has been measured.
+#
 # **Goals.** After this notebook you can
 # 1. state the task AMINet solves: a 16 x 16 face in, a 128 x 128 face out (x8),
 # 2. write the degradation that makes the training pairs, and say why it must be *antialiased*,

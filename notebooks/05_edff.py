@@ -18,7 +18,7 @@
 #
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/aminet-course/aminet/blob/main/notebooks/05_edff.ipynb)
 #
-# **Measured time on a CPU:** 21 s for the solutions, every cell, `AMINET_PRESET=default` (2-core x86_64 CPU, load average 10.4; written by `aminet course release --execute`). No GPU time has been measured.
+# **Measured time on a CPU:** 15 s for the solutions, every cell, `AMINET_PRESET=default` (2-core x86_64 CPU, load average 8.0; written by `aminet course release --execute`). No GPU time has been measured.
 #
 # **Goals.** After this notebook you can
 # 1. compute EDFF's two selection maps from an encoder and a decoder feature (paper eq. 15),

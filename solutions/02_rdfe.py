@@ -18,6 +18,8 @@
 #
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/aminet-course/aminet/blob/main/solutions/02_rdfe.ipynb)
 #
+# **Measured time on a CPU:** 17 s for the solutions, every cell, `AMINET_PRESET=default` (2-core x86_64 CPU, load average 7.7; written by `aminet course release --execute`). No GPU time has been measured.
+#
 # **Goals.** After this notebook you can
 # 1. build the depthwise convolutions RDFE uses and say what they cost,
 # 2. compute the attention unit's (AU) branch weights and read them per channel,

@@ -18,6 +18,8 @@
 #
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/aminet-course/aminet/blob/main/solutions/03_skaf.ipynb)
 #
+# **Measured time on a CPU:** 17 s for the solutions, every cell, `AMINET_PRESET=default` (2-core x86_64 CPU, load average 7.8; written by `aminet course release --execute`). No GPU time has been measured.
+#
 # **Goals.** After this notebook you can
 # 1. compute SKAF's channel-pooled descriptor (average and max along the channels),
 # 2. write SKAF's forward pass (paper eqs. 11-14) and show its two selection maps as heat maps,

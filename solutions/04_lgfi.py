@@ -18,6 +18,8 @@
 #
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/aminet-course/aminet/blob/main/solutions/04_lgfi.ipynb)
 #
+# **Measured time on a CPU:** 17 s for the solutions, every cell, `AMINET_PRESET=default` (2-core x86_64 CPU, load average 7.8; written by `aminet course release --execute`). No GPU time has been measured.
+#
 # **Goals.** After this notebook you can
 # 1. write LGFI's forward pass: SA and RDFE in parallel, fused by SKAF, plus a residual,
 # 2. write the serial Transformer block it replaces, and say precisely how the two differ,

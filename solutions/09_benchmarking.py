@@ -18,6 +18,8 @@
 #
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/aminet-course/aminet/blob/main/solutions/09_benchmarking.ipynb)
 #
+# **Measured time on a CPU:** 74 s for the solutions, every cell, `AMINET_PRESET=default` (2-core x86_64 CPU, load average 7.7; written by `aminet course release --execute`). No GPU time has been measured.
+#
 # **Goals.** After this notebook you can
 # 1. explain why timing a GPU with a plain stopwatch gives wrong numbers (asynchrony, warm-up),
 # 2. write a correct timing loop and use it on AMINet,

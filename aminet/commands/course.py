@@ -27,8 +27,11 @@ def add_parser(sub) -> None:
         description=(
             "Turn every '### BEGIN SOLUTION' ... '### END SOLUTION' region of solutions/NN_name.py "
             "into '# YOUR CODE HERE' + 'raise NotImplementedError()' and write notebooks/NN_name.py "
-            "and .ipynb, plus solutions/NN_name.ipynb. Output is deterministic (no outputs, fixed "
-            "metadata). With --check, write nothing and exit 1 if any file is out of date."
+            "and .ipynb, plus solutions/NN_name.ipynb. Output is deterministic (fixed metadata; "
+            "the students' copies never have outputs). Solutions keep the outputs of their last "
+            "--execute while their code is unchanged. With --check, write nothing and exit 1 if "
+            "any file is out of date or any solution's outputs are stale; --execute runs the "
+            "stale solutions on this CPU and keeps their outputs."
         ),
     )
     rel.add_argument(
