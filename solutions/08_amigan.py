@@ -18,7 +18,7 @@
 #
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/aminet-course/aminet/blob/main/solutions/08_amigan.ipynb)
 #
-# **Measured time on a CPU:** 50 s for the solutions, every cell, `AMINET_PRESET=smoke` (2-core x86_64 CPU, load average 8.4; written by `aminet course release --execute`). No GPU time has been measured.
+# **Measured time on a CPU:** 50 s for the solutions, every cell, `AMINET_PRESET=smoke` (2-core x86_64 CPU, load average 8.4; written by `aminet course release --execute`). No GPU time has been measured. The outputs below are from the smoke size (tiny networks, a few steps); at the default preset this notebook trains for minutes (docs/course.md gives measured times).
 #
 # **Goals.** After this notebook you can
 # 1. explain why an L1-trained network paints blurry detail, and what a discriminator adds,

@@ -419,10 +419,16 @@ def timing_line(seconds: float, preset: str, machine: str) -> str:
         took = f"{seconds / 60:.1f} min"
     else:
         took = f"{seconds:.0f} s"
-    return (
+    text = (
         f"{TIMING_PREFIX} {took} for the solutions, every cell, `AMINET_PRESET={preset}` "
         f"({machine}; written by `{EXECUTE_COMMAND}`). No GPU time has been measured."
     )
+    if preset == "smoke":
+        text += (
+            " The outputs below are from the smoke size (tiny networks, a few steps); at the "
+            "default preset this notebook trains for minutes (docs/course.md gives measured times)."
+        )
+    return text
 
 
 def set_timing_line(source: Path, line: str) -> None:
