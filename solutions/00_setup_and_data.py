@@ -87,6 +87,14 @@ def show(images, titles, size=2.2):
 #   I_{in} = \mathrm{Bicubic}_{\uparrow 8}(I_{LR}) \in [0,1]^{3\times128\times128}, \qquad
 #   I_{SR} = f_\theta(I_{in}) \approx I_{HR}$$
 #
+# **The paper** (Sec. IV-A) says only that the HR faces (center-cropped, 128 x 128) "are then
+# downsampled to 16x16 pixels using bicubic interpolation". **Ours** (the formula above): the
+# *antialiased* bicubic of PIL's `resize(BICUBIC)`, which SPARNet and CTCNet use for their pairs,
+# and the network reads the bicubic enlargement $I_{in}$ rather than $I_{LR}$ itself.
+# **The difference** matters: plain (aliased) bicubic gives other numbers (measured below).
+# Why: [docs/data.md](../docs/data.md#the-degradation-x8-128---16---128) and
+# [docs/architecture.md](../docs/architecture.md#the-choices-the-paper-leaves-open).
+#
 # Every model in `aminet` takes $I_{in}$ (already 128 x 128) and returns $I_{SR}$ of the same
 # size, so a model only has to learn the *difference* between a blurry face and a sharp one.
 # The *bicubic baseline* is $I_{SR} = I_{in}$: the score every model must beat.
