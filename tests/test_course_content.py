@@ -43,7 +43,7 @@ def test_module_notebooks_draw_their_diagram(number):
     assert any(f"diagrams.{name}(" in src for src in code), f"{number} should call {name}"
 
 
-@pytest.mark.parametrize("number", ["01", "02", "03", "04", "05", "06", "07"])
+@pytest.mark.parametrize("number", ["00", "01", "02", "03", "04", "05", "06", "07"])
 def test_equation_cells_show_the_paper_then_ours_with_a_link(number):
     eq_cells = [
         c.source
