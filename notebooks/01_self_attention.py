@@ -18,7 +18,7 @@
 #
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/aminet-course/aminet/blob/main/notebooks/01_self_attention.ipynb)
 #
-# **Measured time on a CPU:** 29 s for the solutions, every cell, `AMINET_PRESET=default` (2-core x86_64 CPU, load average 7.7; written by `aminet course release --execute`). No GPU time has been measured.
+# **Measured time on a CPU:** 24 s for the solutions, every cell, `AMINET_PRESET=default` (2-core x86_64 CPU, load average 6.1; written by `aminet course release --execute`). No GPU time has been measured.
 #
 # **Goals.** After this notebook you can
 # 1. write the four steps of AMINet's self-attention (SA, paper eqs. 1-5) from its layers,
@@ -309,7 +309,9 @@ distance = torch.maximum((rows_ - 31.5).abs(), (cols_ - 31.5).abs())  # from the
 local = change[distance <= 3].mean().item()  # the patch and its 1-pixel ring
 far = change[distance >= 20].mean().item()
 print(f"mean |change| near the patch: {local:.2e}   far from it (>= 18 px away): {far:.2e}")
-print(f"far / near = {100 * far / local:.2f}%   (largest change of an entry of A: {attn_change:.2e})")
+print(
+    f"far / near = {100 * far / local:.2f}%   (largest change of an entry of A: {attn_change:.2e})"
+)
 print("a 3x3 convolution would give exactly 0 far away; SA gives a small non-zero change there,")
 print("all of it through the re-weighted channels (A), none of it moved content.")
 assert far < local

@@ -18,7 +18,7 @@
 #
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/aminet-course/aminet/blob/main/notebooks/07_training.ipynb)
 #
-# **Measured time on a CPU:** 62 s for the solutions, every cell, `AMINET_PRESET=smoke` (2-core x86_64 CPU, load average 8.8; written by `aminet course release --execute`). No GPU time has been measured. The outputs below are from the smoke size (tiny networks, a few steps); at the default preset this notebook trains for minutes (docs/course.md gives measured times).
+# **Measured time on a CPU:** 50 s for the solutions, every cell, `AMINET_PRESET=smoke` (2-core x86_64 CPU, load average 6.6; written by `aminet course release --execute`). No GPU time has been measured. The outputs below are from the smoke size (tiny networks, a few steps); at the default preset this notebook trains for minutes (docs/course.md gives measured times).
 #
 # **Goals.** After this notebook you can
 # 1. write the learning-rate schedule and one training step of AMINet (the L1 loss of eq. 17,
@@ -231,11 +231,18 @@ for lr in EXPERIMENT_LRS:
     net = aminet.create_model("aminet-tiny", **(SMOKE_NET if is_smoke() else {})).to(DEVICE)
     net_opt = torch.optim.Adam(net.parameters(), lr=lr, betas=(0.9, 0.99))
     curves[lr] = [float(l1_step(net, net_opt, x, y)) for _ in range(EXPERIMENT_STEPS)]
-    print(f"lr {lr:.0e}: L1 {curves[lr][0]:.4f} -> {curves[lr][-1]:.4f} after {EXPERIMENT_STEPS} steps")
+    print(
+        f"lr {lr:.0e}: L1 {curves[lr][0]:.4f} -> {curves[lr][-1]:.4f} after {EXPERIMENT_STEPS} steps"
+    )
 fig, ax = plt.subplots(figsize=(5, 3.2))
 for lr, curve in curves.items():
     ax.plot(curve, label=f"lr {lr:.0e}")
-ax.set(xlabel="step (same batch)", ylabel="L1 loss", yscale="log", title="one batch, three learning rates")
+ax.set(
+    xlabel="step (same batch)",
+    ylabel="L1 loss",
+    yscale="log",
+    title="one batch, three learning rates",
+)
 ax.legend()
 plt.show()
 assert all(math.isfinite(v) for curve in curves.values() for v in curve)

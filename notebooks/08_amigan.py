@@ -18,7 +18,7 @@
 #
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/aminet-course/aminet/blob/main/notebooks/08_amigan.ipynb)
 #
-# **Measured time on a CPU:** 50 s for the solutions, every cell, `AMINET_PRESET=smoke` (2-core x86_64 CPU, load average 8.4; written by `aminet course release --execute`). No GPU time has been measured. The outputs below are from the smoke size (tiny networks, a few steps); at the default preset this notebook trains for minutes (docs/course.md gives measured times).
+# **Measured time on a CPU:** 54 s for the solutions, every cell, `AMINET_PRESET=smoke` (2-core x86_64 CPU, load average 7.4; written by `aminet course release --execute`). No GPU time has been measured. The outputs below are from the smoke size (tiny networks, a few steps); at the default preset this notebook trains for minutes (docs/course.md gives measured times).
 #
 # **Goals.** After this notebook you can
 # 1. explain why an L1-trained network paints blurry detail, and what a discriminator adds,
@@ -284,7 +284,9 @@ pix_norm = gradient_norm(F.l1_loss(sr, y))
 adv_norm = gradient_norm(generator_loss(disc(gen(x))))
 disc.requires_grad_(True)
 for lam in LAMBDAS_ADV:
-    print(f"lambda_adv {lam:<6g}: |lambda grad L_adv| / |grad L_pix| = {lam * adv_norm / pix_norm:.3f}")
+    print(
+        f"lambda_adv {lam:<6g}: |lambda grad L_adv| / |grad L_pix| = {lam * adv_norm / pix_norm:.3f}"
+    )
 assert pix_norm > 0 and adv_norm > 0
 
 # %% [markdown]

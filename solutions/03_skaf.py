@@ -18,7 +18,7 @@
 #
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/aminet-course/aminet/blob/main/solutions/03_skaf.ipynb)
 #
-# **Measured time on a CPU:** 17 s for the solutions, every cell, `AMINET_PRESET=default` (2-core x86_64 CPU, load average 7.8; written by `aminet course release --execute`). No GPU time has been measured.
+# **Measured time on a CPU:** 16 s for the solutions, every cell, `AMINET_PRESET=default` (2-core x86_64 CPU, load average 6.4; written by `aminet course release --execute`). No GPU time has been measured.
 #
 # **Goals.** After this notebook you can
 # 1. compute SKAF's channel-pooled descriptor (average and max along the channels),
@@ -244,7 +244,9 @@ in_skaf = sum(count_params(m) for m in skafs)
 in_dense = sum(count_params(m.convs) for m in skafs)
 print(f"AMINet: {total / 1e6:.2f}M parameters, {len(skafs)} SKAF modules")
 print(f"all SKAFs: {in_skaf / 1e6:.2f}M ({100 * in_skaf / total:.1f}%)")
-print(f"their dense 5x5 + 7x7 convs: {in_dense / 1e6:.2f}M ({100 * in_dense / total:.1f}% of AMINet)")
+print(
+    f"their dense 5x5 + 7x7 convs: {in_dense / 1e6:.2f}M ({100 * in_dense / total:.1f}% of AMINet)"
+)
 print(f"the rest of the SKAFs (the 7x7 mix convs): {in_skaf - in_dense:,d} parameters")
 assert in_dense <= in_skaf < total
 del full
