@@ -18,8 +18,9 @@ and :func:`release` writes, for every ``solutions/NN_*.py``:
                                (markdown regions become ``YOUR ANSWER HERE``)
 - ``notebooks/NN_name.ipynb``  its paired notebook
 
-Everything is deterministic: no outputs, no execution counts, fixed notebook metadata, cell ids
-``cell-000``, ``cell-001``..., so the files only change when a solution changes.
+Everything is deterministic: fixed notebook metadata, cell ids ``cell-000``, ``cell-001``..., no
+outputs or execution counts (the students' copies never; the solutions only those of their last
+execution, below), so the files only change when a solution changes.
 :func:`check_release` regenerates into a temporary folder and lists every file that differs.
 
 Executed solutions (``aminet course release --execute``): :func:`execute_solutions` runs each
@@ -281,8 +282,8 @@ EXECUTE_COMMAND = "aminet course release --execute"
 DEFAULT_EXECUTION_PRESET = "default"
 EXECUTION_PRESETS = {
     # The notebooks that train execute at the smoke size: at the default preset, on the loaded
-    # 2-core CPU sandbox, 07 ran for 6.2 min, 08 for 3.8 min and 10 for more than 15 min as plain
-    # scripts (docs/course.md), far beyond a release. Their opening line says which preset ran.
+    # 2-core CPU sandbox, 07 ran for 6.2 min, 08 for 3.8 min and 10 for 11.6 min as plain scripts
+    # (docs/course.md), beyond a release's ~15 minutes together. Their opening line says so.
     "07_training": "smoke",
     "08_amigan": "smoke",
     "10_ablations": "smoke",
