@@ -9,6 +9,7 @@ What a notebook uses::
 What instructors use (see docs/instructor-guide.md)::
 
     aminet course release [--check]            # solutions/ -> notebooks/ (+ paired .ipynb)
+    aminet course release --execute            # + run stale solutions, keep their outputs
     aminet course grade SUBMISSION.ipynb...    # execute headless, print a per-exercise table
 
 ``REPO_URL`` is the one place that names the repository: ``aminet course release`` writes it into
