@@ -18,6 +18,8 @@
 #
 # **Open in Colab:** this copy of the course names no public GitHub repository, so there is no Colab link. In Colab use *File > Upload notebook* to open this file, then run the setup cell below: it says how to install the course package.
 #
+# **Measured time on a CPU:** 24 s for the solutions, every cell, `AMINET_PRESET=default` (2-core x86_64 CPU, load average 6.1; written by `aminet course release --execute`). No GPU time has been measured.
+#
 # **Goals.** After this notebook you can
 # 1. write the four steps of AMINet's self-attention (SA, paper eqs. 1-5) from its layers,
 # 2. read its C x C attention map and say what one row means,
@@ -91,16 +93,40 @@ print("The module notebooks use small tensors, so they run on the CPU.")
 # every **channel** attends to every other channel. A channel is one feature map, seen as a row of HW
 # numbers, so the attention map is only C x C:
 #
-# $$Q, K, V = \mathrm{DW}_{3\times3}(\mathrm{Conv}_{1\times1}(X)) \qquad \text{(eqs. 1-3)}$$
+# **The paper** (eqs. 1-5, Fig. 3b):
+#
+# $$Q = F_{dw3}(F_{conv1}(X)),\quad K = F_{dw3}(F_{conv1}(X)),\quad V = F_{dw3}(F_{conv1}(X)) \qquad \text{(eqs. 1-3)}$$
+# $$X_{weighted} = \mathrm{Softmax}\big(\hat Q \hat K / \sqrt{d}\big)\,\hat V \qquad \text{(eq. 4)}$$
+# $$X_{sa} = F_{conv1}\big(R(X_{weighted})\big) \qquad \text{(eq. 5)}$$
+#
+# **Ours** (`aminet.modules.SelfAttention`):
+#
+# $$Q, K, V = \mathrm{DW}_{3\times3}(\mathrm{Conv}_{1\times1}(X)) \qquad \text{(eqs. 1-3, one } C \to 3C \text{ conv, no biases)}$$
 # $$A = \mathrm{softmax}\big(\tau \cdot \hat Q \hat K^\top\big) \in \mathbb{R}^{C\times C},
 #   \qquad \hat Q, \hat K = \text{rows of } Q, K \text{ scaled to unit length} \qquad \text{(eq. 4)}$$
 # $$\mathrm{SA}(X) = \mathrm{Conv}_{1\times1}\big(R(A\,V)\big) \qquad \text{(eq. 5)}$$
 #
-# Entry $A_{ij}$ says how much output channel $i$ borrows from channel $j$, *over the whole image*:
-# that is how SA captures global structure (a face's outline) that a small convolution cannot see.
-# The paper's eq. 4 divides by $\sqrt{d}$; our `SelfAttention` follows Restormer instead
-# (unit-length rows times a learned temperature $\tau$), which keeps the logits in the same range
-# whatever the image size. We come back to this below.
+# **The difference** is eq. 4's scaling: the paper divides by $\sqrt{d}$; we follow Restormer's
+# MDTA (unit-length rows of Q and K times a learned per-head temperature $\tau$), which keeps the
+# logits in the same range whatever the image size (measured below; `normalize_qk=False` gives the
+# literal eq. 4). The three 1x1 convs of eqs. 1-3 are one C -> 3C conv, and there are no biases, as
+# in MDTA. Why each choice: [docs/architecture.md](../docs/architecture.md#the-choices-the-paper-leaves-open).
+#
+# Entry $A_{ij}$ says how much output channel $i$ borrows from channel $j$, with weights computed
+# from *the whole image*. But look at what moves where: every output pixel is a mix of the channels
+# **at that same pixel** (after the 3x3 depthwise conv). SA re-weights feature maps globally; it
+# does not carry content from one place in the face to another. The experiment near the end of this
+# notebook measures how far a change in the input travels.
+
+# %% [markdown]
+# ## The module at a glance
+# Blue boxes are what the paper states; hatched orange boxes are our choices. Shapes are for one
+# image of C = 26 channels at 32 x 32 (AMINet's first stage has C = 26 and one head).
+
+# %%
+from aminet.course import diagrams
+
+diagrams.draw_sa(channels=26, size=32, heads=1)
 
 # %% [markdown]
 # ## Step 1: a feature map to attend over
@@ -341,10 +367,58 @@ plt.title("SA grows linearly with HW")
 plt.show()
 
 # %% [markdown]
+# ## What does SA see? A perturbation measured
+# A 3x3 convolution's output at a pixel depends only on the 3x3 input pixels around it. SA's output
+# depends on the whole image through the attention map A. How much? We add 1 to a 4x4 patch of the
+# input features and measure how much every output pixel changes: near the patch (what the 3x3
+# depthwise conv reaches) and far from it (at least 18 pixels from the patch's edge).
+
+# %%
+SEE = 64
+sa_see = SelfAttention(8, num_heads=1).eval()
+with torch.no_grad():
+    feats = head(sample_faces(1, size=SEE)[0]["hr"][None])
+    bumped = feats.clone()
+    bumped[..., 30:34, 30:34] += 1.0  # a 4x4 patch in the middle
+    change = (sa_see(bumped) - sa_see(feats)).abs().mean(dim=1)[0]  # (H, W), mean over channels
+    attn_change = (sa_see.attention_map(bumped) - sa_see.attention_map(feats)).abs().max()
+rows_, cols_ = torch.meshgrid(torch.arange(SEE), torch.arange(SEE), indexing="ij")
+distance = torch.maximum((rows_ - 31.5).abs(), (cols_ - 31.5).abs())  # from the patch's centre
+local = change[distance <= 3].mean().item()  # the patch and its 1-pixel ring
+far = change[distance >= 20].mean().item()
+print(f"mean |change| near the patch: {local:.2e}   far from it (>= 18 px away): {far:.2e}")
+print(
+    f"far / near = {100 * far / local:.2f}%   (largest change of an entry of A: {attn_change:.2e})"
+)
+print("a 3x3 convolution would give exactly 0 far away; SA gives a small non-zero change there,")
+print("all of it through the re-weighted channels (A), none of it moved content.")
+assert far < local
+
+fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+im = axes[0].imshow(torch.log10(change + 1e-12), cmap="magma")
+axes[0].set_title("log10 |output change| (4x4 patch in the middle)")
+fig.colorbar(im, ax=axes[0])
+axes[1].semilogy(change[32].clamp_min(1e-12))
+axes[1].axvspan(30, 33, color="orange", alpha=0.3, label="perturbed columns")
+axes[1].set_xlabel("column (row 32)")
+axes[1].set_ylabel("|output change|")
+axes[1].legend()
+fig.tight_layout()
+plt.show()
+
+# %% [markdown]
+# So SA's "global" view is global in *which channels to mix*, not in *where to look*: the change far
+# from the patch is the percentage printed above of the change next to it, in an untrained SA. The
+# spatial reach of an LGFI comes from RDFE's depthwise convs (up to 7x7, twice), the FRM's
+# hourglass, and the U-Net's downsampling (next notebooks).
+
+# %% [markdown]
 # ## Summary
 # - SA compares **channels**, not pixels: a (C/h x C/h) map per head, rows summing to 1.
 # - Unit-length rows and a learned temperature keep the logits size-independent.
 # - Its cost is linear in HW (measured above), which is what makes attention affordable at
 #   128 x 128.
+# - Its weights come from the whole image, but it mixes channels pixel by pixel: a local change
+#   barely reaches far pixels (measured above).
 #
 # Next: **02 · RDFE**, the local branch that runs beside SA.

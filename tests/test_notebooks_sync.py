@@ -1,6 +1,7 @@
 """The committed notebooks are exactly what ``aminet course release`` generates, and follow the course's rules.
 
-If this fails after editing ``solutions/NN_name.py``: run ``aminet course release`` and commit.
+If this fails after editing ``solutions/NN_name.py``: run ``aminet course release`` and commit (after
+changing code cells: ``aminet course release --execute``, which also refreshes the solutions' outputs).
 """
 
 from __future__ import annotations
@@ -28,8 +29,9 @@ def test_there_are_solution_notebooks():
 
 def test_notebooks_are_in_sync_with_solutions():
     problems = check_release(ROOT)
-    assert problems == [], "run 'aminet course release' and commit:\n" + "\n".join(
-        f"{p.path}: {p.reason}" for p in problems
+    assert problems == [], (
+        "run 'aminet course release' (--execute for stale outputs) and commit:\n"
+        + "\n".join(f"{p.path}: {p.reason}" for p in problems)
     )
 
 

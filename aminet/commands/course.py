@@ -34,8 +34,11 @@ def add_parser(sub) -> None:
         description=(
             "Turn every '### BEGIN SOLUTION' ... '### END SOLUTION' region of solutions/NN_name.py "
             "into '# YOUR CODE HERE' + 'raise NotImplementedError()' and write notebooks/NN_name.py "
-            "and .ipynb, plus solutions/NN_name.ipynb. Output is deterministic (no outputs, fixed "
-            "metadata). With --check, write nothing and exit 1 if any file is out of date."
+            "and .ipynb, plus solutions/NN_name.ipynb. Output is deterministic (fixed metadata; "
+            "the students' copies never have outputs). Solutions keep the outputs of their last "
+            "--execute while their code is unchanged. With --check, write nothing and exit 1 if "
+            "any file is out of date or any solution's outputs are stale; --execute runs the "
+            "stale solutions on this CPU and keeps their outputs."
         ),
     )
     rel.add_argument(
@@ -44,7 +47,30 @@ def add_parser(sub) -> None:
     rel.add_argument(
         "--check",
         action="store_true",
-        help="only verify that notebooks/ and the .ipynb files are up to date",
+        help="only verify that notebooks/ and the .ipynb files are up to date, and that each "
+        "solution's stored outputs were made from its current source (executes nothing)",
+    )
+    rel.add_argument(
+        "--execute",
+        action="store_true",
+        help="also execute every solutions notebook whose outputs are missing or stale (CPU) and "
+        "keep the outputs in solutions/NN_name.ipynb, with the measured time in its opening cell",
+    )
+    rel.add_argument(
+        "--preset",
+        default=None,
+        help="with --execute: the AMINET_PRESET every notebook executes at (default: 'default', "
+        "except the training notebooks 07, 08, 10, 11, which execute at 'smoke'; each notebook's "
+        "opening line says which)",
+    )
+    rel.add_argument(
+        "--force", action="store_true", help="with --execute: execute all, stale or not"
+    )
+    rel.add_argument(
+        "--only",
+        nargs="+",
+        metavar="NOTEBOOK",
+        help="with --execute: only these notebooks (names like 07_training or numbers like 07)",
     )
     rel.add_argument(
         "--repo-url",
@@ -129,7 +155,7 @@ def add_parser(sub) -> None:
 
 
 def run_release(args) -> int:
-    from aminet.course.release import check_release, release
+    from aminet.course.release import check_release, execute_solutions, release
 
     root = Path(args.root)
     if not (root / "solutions").is_dir():
@@ -142,13 +168,29 @@ def run_release(args) -> int:
         repo = course.repository(root, url=args.repo_url, ref=args.ref)
     except ValueError as err:
         raise UserError(str(err)) from err
+    if args.check and args.execute:
+        raise UserError("--check and --execute exclude each other: --check executes nothing")
+    if (args.force or args.only) and not args.execute:
+        raise UserError("--force and --only go with --execute")
+    if args.execute:
+        preset = (args.preset or "").strip().lower() or None
+        timings = execute_solutions(
+            root, preset=preset, names=args.only, force=args.force, repo=repo
+        )
+        if not timings:
+            print("every solutions notebook's outputs are up to date: nothing to execute")
+        for name, seconds in timings:
+            print(f"{name}: executed in {seconds:.1f} s")
+        print(f"released; executed {len(timings)} notebook(s)")
+        return 0
     if args.check:
         problems = check_release(root, repo)
         for p in problems:
             print(f"{p.path}: {p.reason}")
         if problems:
             print(
-                f"{len(problems)} file(s) out of sync: run 'aminet course release' and commit the result"
+                f"{len(problems)} file(s) out of sync: run 'aminet course release' (or, for "
+                "stale outputs, 'aminet course release --execute') and commit the result"
             )
             return 1
         print("notebooks/ and every .ipynb are in sync with solutions/")

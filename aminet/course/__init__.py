@@ -9,6 +9,7 @@ What a notebook uses::
 What instructors use (see docs/instructor-guide.md)::
 
     aminet course release [--check]            # solutions/ -> notebooks/ (+ paired .ipynb)
+    aminet course release --execute            # + run stale solutions, keep their outputs
     aminet course grade SUBMISSIONS [--out grades.csv]  # sandboxed, scored by the grader
 
 Where the notebooks point (the Colab badge and the Colab install cell) is decided when they are
