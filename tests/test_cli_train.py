@@ -125,7 +125,7 @@ def test_bad_inputs_give_one_line_errors(tmp_path, checkpoint, capsys):
     assert "broken.png" in _error(
         ["upscale", "--checkpoint", str(checkpoint), str(broken), "--out", out], capsys
     )
-    assert "unknown model" in _error(["train", "--model", "nonet", "--out", out], capsys)
+    assert "not a registered model" in _error(["train", "--model", "nonet", "--out", out], capsys)
     assert "--steps" in _error(["train", "--preset", "smoke", "--steps", "0", "--out", out], capsys)
     assert "config" in _error(
         ["train", "--config", str(tmp_path / "none.yaml"), "--out", out], capsys
@@ -223,5 +223,5 @@ def test_command_line_options_override_preset_and_config_file(tmp_path):
     )
     cfg = build_config(args)
     assert (cfg.pixel_loss, cfg.warmup_steps) == ("mse", 100)
-    with pytest.raises(UserError, match="--warmup-steps must be positive, got -1"):
+    with pytest.raises(UserError, match="--warmup-steps must be a whole number >= 0, got -1"):
         build_config(build_parser().parse_args(["train", "--warmup-steps", "-1"]))

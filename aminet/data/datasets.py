@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 from torch.utils.data import Dataset
 
 from aminet.data.degradation import degrade
@@ -60,9 +60,15 @@ def load_rgb(path: str | Path) -> np.ndarray:
     try:
         with Image.open(path) as img:
             img.load()  # decode now: truncated files fail here, not later in a worker
-            return _to_rgb8(img)
+            # a phone photo stores "rotate me" in EXIF instead of rotating its pixels
+            upright = ImageOps.exif_transpose(img)
+            return _to_rgb8(upright)
     except FileNotFoundError:
         raise
+    except Image.DecompressionBombError as err:
+        raise BadImageError(
+            f"{path}: too large to decode safely (Pillow's decompression-bomb guard: {err})"
+        ) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as err:
         raise BadImageError(f"{path}: not a readable image ({type(err).__name__}: {err})") from None
 
@@ -143,7 +149,13 @@ def scan_images(
                 if check == "full":
                     img.load()
                 w, h = img.size
-        except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as err:
+        except (
+            UnidentifiedImageError,
+            OSError,
+            SyntaxError,
+            ValueError,
+            Image.DecompressionBombError,
+        ) as err:
             skipped.append((path, f"not a readable image ({type(err).__name__}: {err})"))
             continue
         if min(w, h) < min_size:
@@ -347,8 +359,18 @@ def _celeba(root: Path, split: str, **kwargs) -> FaceFolder:
 
 
 def _folder(root: Path, split: str, **kwargs) -> FaceFolder:
-    """``root/<split>/`` when it exists, else every image directly in ``root``."""
-    return FaceFolder(root / split if (root / split).is_dir() else root, **kwargs)
+    """``root/<split>/`` when it exists, else every image directly in ``root`` (with a warning for
+    the val and test splits: those are then the training images, so their scores are not held-out)."""
+    if (root / split).is_dir():
+        return FaceFolder(root / split, **kwargs)
+    if split != "train":
+        warnings.warn(
+            f"folder:{root} has no {split}/ subfolder, so the {split} split uses the images directly "
+            f"in {root}{' - the same images as training' if not (root / 'train').is_dir() else ''}; "
+            f"its scores are not on held-out faces. Put held-out faces in {root / split}/",
+            stacklevel=3,
+        )
+    return FaceFolder(root, **kwargs)
 
 
 def build_dataset(
