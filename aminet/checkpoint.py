@@ -135,7 +135,9 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
                 "tensors and plain values, and aminet refuses to unpickle those because loading them "
                 "can run arbitrary code. Use a best.pt or last.pt written by 'aminet train'."
             ) from None
-        raise CheckpointError(f"{path} is not a readable checkpoint (corrupt or truncated)") from None
+        raise CheckpointError(
+            f"{path} is not a readable checkpoint (corrupt or truncated)"
+        ) from None
     except Exception as err:  # torch raises RuntimeError, EOFError, ... by cause
         reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise CheckpointError(
@@ -171,7 +173,9 @@ def load_model(path: str | Path, map_location: str | torch.device = "cpu") -> nn
         raise CheckpointError(f"{path} does not say which model it holds (no 'model_name')")
     kwargs = state.get("model_kwargs") or {}
     if not isinstance(kwargs, dict):
-        raise CheckpointError(f"{path}: 'model_kwargs' must be a mapping of options, got {kwargs!r}")
+        raise CheckpointError(
+            f"{path}: 'model_kwargs' must be a mapping of options, got {kwargs!r}"
+        )
     try:
         model = create_model(name, **dict(kwargs))
     except (TypeError, ValueError) as err:

@@ -326,9 +326,7 @@ def _config_problems(cfg: TrainConfig):
             f"--data {data}: lr:DIR holds low-resolution faces without ground truth, which can only "
             "be upscaled; training needs HR faces: folder:DIR or celeba:DIR"
         )
-    elif data and not (
-        (kind == "synthetic" and not arg) or (kind in ("celeba", "folder") and arg)
-    ):
+    elif data and not ((kind == "synthetic" and not arg) or (kind in ("celeba", "folder") and arg)):
         yield f"--data {data!r}: expected synthetic, celeba:DIR or folder:DIR"
 
 
@@ -1281,9 +1279,7 @@ def _train(
     seconds = time.perf_counter() - started
     if status == "interrupted" and is_main:
         why = f"{stop.signal_name} received" if stop.signal_name else "stopped"
-        print(
-            f"{why}: step {step} saved in {out / 'last.pt'}. Resume with: {command}", flush=True
-        )
+        print(f"{why}: step {step} saved in {out / 'last.pt'}. Resume with: {command}", flush=True)
     history.update(
         status=status,
         ended_by=ended_by if status == "completed" else None,
