@@ -1276,6 +1276,8 @@ def _train(
         if log is not None:
             log.close()
 
+    if status == "completed" and budget is not None and not (cfg.steps and step >= cfg.steps):
+        ended_by = "time budget"  # the schedule's end, fitted to the budget, was reached
     seconds = time.perf_counter() - started
     if status == "interrupted" and is_main:
         why = f"{stop.signal_name} received" if stop.signal_name else "stopped"
