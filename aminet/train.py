@@ -155,9 +155,8 @@ class TrainConfig:
         keys, not a whole ``TrainConfig`` (whose defaults would be indistinguishable from them).
         """
         values = _read_mapping(path)
-        cfg = cls.from_dict(values)
         try:
-            cfg.validate()
+            cfg = cls.from_dict(values).validate()
         except ValueError as err:
             raise ValueError(f"config file {path}: {err}") from None
         return {key: getattr(cfg, key) for key in values}
@@ -960,7 +959,12 @@ def _train(
             )
     amp_dtype = _amp_dtype(cfg.amp, device)
 
-    model = create_model(cfg.model, **cfg.model_kwargs)
+    try:
+        model = create_model(cfg.model, **cfg.model_kwargs)
+    except TypeError as err:  # an option the model does not take, or a value of the wrong type
+        raise ValueError(
+            f"model_kwargs {cfg.model_kwargs} do not fit model {cfg.model!r}: {err}"
+        ) from None
     model_name, model_kwargs = model.model_name, dict(model.model_kwargs)
     if cfg.init_from and not cfg.resume:
         init = load_checkpoint(cfg.init_from)

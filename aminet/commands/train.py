@@ -226,6 +226,10 @@ def build_config(args):
         given["overwrite"] = True
     if args.minutes is not None and args.steps is None and args.epochs is None:
         given.setdefault("steps", None)  # a pure time budget
+    if isinstance(given.get("model"), str):
+        from aminet.cli import check_model_name
+
+        check_model_name(given["model"])  # before anything else is said about the model
 
     if args.resume:
         from pathlib import Path
