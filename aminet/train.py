@@ -10,6 +10,11 @@ What it does, in order (each rule has a reason, kept next to the code):
 - Length: ``steps``, or ``epochs`` (converted to steps), and/or a wall-clock budget ``minutes``.
   With a budget the trainer measures its own speed and re-estimates the number of steps that fit
   (every 20 steps), so the cosine schedule still ends at the small learning rate when time is up.
+  The seconds spent are saved in checkpoints: a resumed budget run ends where the original would.
+- Run folders (docs/training.md, "What a run folder guarantees"): a fresh run into a folder that
+  holds a ``last.pt``/``best.pt`` is refused (``resume`` or ``overwrite``); ``run.lock`` keeps a
+  second process out; SIGINT/SIGTERM finish the step, save ``last.pt`` and print how to resume;
+  a resume refuses changes to the options that define the optimisation (``RESUME_FIXED``).
 - Batches: ``batch_size`` is the *global* batch (split evenly across DDP processes). The order is
   a permutation per epoch seeded by ``(seed, epoch)`` and random crops are seeded by
   ``(seed, step)``, so the data seen at step k depends only on k: resuming continues the exact

@@ -35,7 +35,10 @@ SMOKE = ["train", "--preset", "smoke", "--no-progress"]
         (["--crop-size", "256"], "--crop-size 256 is larger than the training faces (128x128)"),
         (["--data", "lr:/tmp"], "--data lr:/tmp: lr:DIR holds low-resolution faces"),
         (["--data", "celebA"], "--data 'celebA': expected synthetic, celeba:DIR or folder:DIR"),
-        (["--model", "aminett"], "--model 'aminett' is not a registered model; did you mean aminet"),
+        (
+            ["--model", "aminett"],
+            "--model 'aminett' is not a registered model; did you mean aminet",
+        ),
     ],
 )
 def test_bad_training_options_name_the_flag_and_range(tmp_path, capsys, flags, expected):
@@ -77,7 +80,9 @@ def test_file_and_command_line_values_win_whatever_they_equal(tmp_path):
     # each equals TrainConfig's default and differs from the smoke preset's value
     path.write_text("batch_size: 16\ncrop_size: null\nmodel_kwargs: {}\nval_every: 500\n")
     assert defaults.batch_size == 16 and defaults.crop_size is None and defaults.val_every == 500
-    cfg = build_config(build_parser().parse_args(["train", "--preset", "smoke", "--config", str(path)]))
+    cfg = build_config(
+        build_parser().parse_args(["train", "--preset", "smoke", "--config", str(path)])
+    )
     assert (cfg.batch_size, cfg.crop_size, cfg.model_kwargs, cfg.val_every) == (16, None, {}, 500)
     cli = ["train", "--preset", "smoke", "--batch-size", "16", "--val-every", "500"]
     cfg = build_config(build_parser().parse_args([*cli, "--crop-size", "0"]))
@@ -95,10 +100,14 @@ def test_model_naming_the_presets_own_model_keeps_its_options(capsys):
     from aminet.commands.train import build_config
     from aminet.train import PRESETS
 
-    cfg = build_config(build_parser().parse_args(["train", "--preset", "smoke", "--model", "aminet"]))
+    cfg = build_config(
+        build_parser().parse_args(["train", "--preset", "smoke", "--model", "aminet"])
+    )
     assert cfg.model_kwargs == PRESETS["smoke"]["model_kwargs"]
     assert "keeping the preset's model options" in capsys.readouterr().err
-    cfg = build_config(build_parser().parse_args(["train", "--preset", "smoke", "--model", "aminet-s"]))
+    cfg = build_config(
+        build_parser().parse_args(["train", "--preset", "smoke", "--model", "aminet-s"])
+    )
     assert cfg.model_kwargs == {}
     assert "belong to its model aminet" in capsys.readouterr().err
 

@@ -26,7 +26,11 @@ def checkpoint(tmp_path):
     model = create_model("aminet", **TINY)
     return str(
         save_checkpoint(
-            {"model_name": "aminet", "model_kwargs": model.model_kwargs, "model": model.state_dict()},
+            {
+                "model_name": "aminet",
+                "model_kwargs": model.model_kwargs,
+                "model": model.state_dict(),
+            },
             tmp_path / "tiny.pt",
         )
     )
@@ -44,7 +48,15 @@ def test_same_stems_in_one_call_get_distinct_names(tmp_path, checkpoint, capsys)
     a_jpg = _img(tmp_path / "a" / "face.jpg", 16, 16, seed=2)
     b_png = _img(tmp_path / "b" / "face.png", 16, 16, seed=3)
     out = tmp_path / "out"
-    argv = ["upscale", "--checkpoint", checkpoint, str(tmp_path / "a"), str(b_png), "--out", str(out)]
+    argv = [
+        "upscale",
+        "--checkpoint",
+        checkpoint,
+        str(tmp_path / "a"),
+        str(b_png),
+        "--out",
+        str(out),
+    ]
     assert main(argv) == 0
     written = sorted(str(p.relative_to(out)) for p in out.rglob("*.png"))
     assert written == ["a/face.png_sr.png", "b/face.png_sr.png", "face.jpg_sr.png"]
@@ -130,6 +142,8 @@ def test_out_that_is_a_file(tmp_path, checkpoint, capsys):
 def test_decompression_bomb_is_a_bad_file_not_a_crash(tmp_path, checkpoint, capsys, monkeypatch):
     monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 100)  # 16x16 = 256 > 2 * 100: a "bomb"
     face = _img(tmp_path / "bomb.png", 16, 16)
-    assert main(["upscale", "--checkpoint", checkpoint, str(face), "--out", str(tmp_path / "o")]) == 2
+    assert (
+        main(["upscale", "--checkpoint", checkpoint, str(face), "--out", str(tmp_path / "o")]) == 2
+    )
     err = capsys.readouterr().err
     assert "bomb.png" in err and "too large to decode safely" in err and "Traceback" not in err
