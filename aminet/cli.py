@@ -68,7 +68,7 @@ def check_model_name(name: str, flag: str = "--model") -> str:
     if not close:
         close = [k for k in known if name.lower() in k.lower()][:3]
     hint = f"; did you mean {' or '.join(close)}?" if close else ""
-    raise UserError(f"{flag} {name!r} is not a registered model{hint} (see 'aminet list')")
+    raise UserError(f"{flag} {name!r}: unknown model{hint} (see 'aminet list' for all names)")
 
 
 def describe_error(err: BaseException) -> str | None:

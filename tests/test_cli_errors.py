@@ -37,7 +37,7 @@ SMOKE = ["train", "--preset", "smoke", "--no-progress"]
         (["--data", "celebA"], "--data 'celebA': expected synthetic, celeba:DIR or folder:DIR"),
         (
             ["--model", "aminett"],
-            "--model 'aminett' is not a registered model; did you mean aminet",
+            "--model 'aminett': unknown model; did you mean aminet",
         ),
     ],
 )
@@ -188,3 +188,22 @@ def test_other_commands_suggest_model_names(capsys):
     assert "did you mean bicubic" in _error(["eval", "--model", "bicubc"], capsys)
     assert "did you mean aminet" in _error(["summary", "--model", "aminett"], capsys)
     assert "--table 'Z'" in _error(["list", "--table", "Z"], capsys)
+
+
+def test_a_folder_without_val_warns_that_validation_uses_the_training_images(tmp_path):
+    import numpy as np
+    from PIL import Image
+
+    from aminet.data import build_dataset
+
+    for i in range(2):
+        Image.fromarray(np.full((128, 128, 3), 40 * i, np.uint8)).save(tmp_path / f"{i}.png")
+    with pytest.warns(UserWarning, match="validation uses the training images"):
+        build_dataset(f"folder:{tmp_path}", "val")
+    (tmp_path / "val").mkdir()
+    Image.fromarray(np.zeros((128, 128, 3), np.uint8)).save(tmp_path / "val" / "v.png")
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert len(build_dataset(f"folder:{tmp_path}", "val")) == 1

@@ -125,7 +125,7 @@ def test_bad_inputs_give_one_line_errors(tmp_path, checkpoint, capsys):
     assert "broken.png" in _error(
         ["upscale", "--checkpoint", str(checkpoint), str(broken), "--out", out], capsys
     )
-    assert "not a registered model" in _error(["train", "--model", "nonet", "--out", out], capsys)
+    assert "unknown model" in _error(["train", "--model", "nonet", "--out", out], capsys)
     assert "--steps" in _error(["train", "--preset", "smoke", "--steps", "0", "--out", out], capsys)
     assert "config" in _error(
         ["train", "--config", str(tmp_path / "none.yaml"), "--out", out], capsys

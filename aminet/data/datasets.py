@@ -359,15 +359,18 @@ def _celeba(root: Path, split: str, **kwargs) -> FaceFolder:
 
 
 def _folder(root: Path, split: str, **kwargs) -> FaceFolder:
-    """``root/<split>/`` when it exists, else every image directly in ``root`` (with a warning for
-    the val and test splits: those are then the training images, so their scores are not held-out)."""
+    """``root/<split>/`` when it exists, else every image directly in ``root``.
+
+    Validating a training run on ``root`` itself means validating on the training images: that is
+    allowed (a quick look at a folder of faces) but said, since the scores are then not held-out.
+    """
     if (root / split).is_dir():
         return FaceFolder(root / split, **kwargs)
-    if split != "train":
+    if split == "val" and not (root / "train").is_dir():
         warnings.warn(
-            f"folder:{root} has no {split}/ subfolder, so the {split} split uses the images directly "
-            f"in {root}{' - the same images as training' if not (root / 'train').is_dir() else ''}; "
-            f"its scores are not on held-out faces. Put held-out faces in {root / split}/",
+            f"folder:{root} has no train/ and val/ subfolders, so validation uses the training "
+            f"images themselves and its scores are not on held-out faces; put held-out faces in "
+            f"{root / 'val'}/ (and the training faces in {root / 'train'}/)",
             stacklevel=3,
         )
     return FaceFolder(root, **kwargs)
