@@ -956,7 +956,9 @@ def _train(
     _seed_everything(cfg.seed, cfg.deterministic)
     train_set, val_set = _build_datasets(cfg, train_set, val_set)
     if cfg.crop_size:
+        rng = _rng_state()  # reading a face may draw random numbers (flips): leave no trace
         face = train_set[0]["hr"].shape[-2:]
+        _set_rng_state(rng)
         if cfg.crop_size > min(face):
             raise ValueError(
                 f"--crop-size {cfg.crop_size} is larger than the training faces ({face[1]}x{face[0]}); "
