@@ -904,6 +904,9 @@ def train(
         raise ValueError(
             "AMIGAN's pixel term is the L1 loss (eq. 18): use pixel_loss='l1' with gan"
         )
+    kind, _, where = cfg.data.partition(":")
+    if train_set is None and kind in ("celeba", "folder") and not Path(where).expanduser().is_dir():
+        raise FileNotFoundError(f"--data {cfg.data}: no such folder {Path(where).expanduser()}")
     if stop_at_step is not None and (not _is_int(stop_at_step) or stop_at_step < 1):
         raise ValueError(f"stop_at_step must be a whole number >= 1, got {stop_at_step!r}")
     rank, world, local_rank, own_group = _dist_setup()
@@ -911,12 +914,6 @@ def train(
     lock = None
     try:
         out = Path(cfg.out)
-        if is_main:
-            if out.exists() and not out.is_dir():
-                raise NotADirectoryError(f"--out {out} is a file, not a folder")
-            out.mkdir(parents=True, exist_ok=True)
-            lock = acquire_run_lock(out)
-            _prepare_run_folder(cfg, out)
         if world > 1 and torch.cuda.is_available():
             device = torch.device("cuda", local_rank)
             print(
@@ -925,6 +922,12 @@ def train(
             )
         else:
             device = pick_device(cfg.device, verbose=is_main)
+        if is_main:
+            if out.exists() and not out.is_dir():
+                raise NotADirectoryError(f"--out {out} is a file, not a folder")
+            out.mkdir(parents=True, exist_ok=True)
+            lock = acquire_run_lock(out)
+            _prepare_run_folder(cfg, out)
         command = resume_command or f"aminet train --resume {shlex.quote(str(out / 'last.pt'))}"
         return _train(
             cfg,
