@@ -139,6 +139,12 @@ class TrainConfig:
                 f"unknown training option(s) {', '.join(hints)}; known: {', '.join(sorted(known))}"
             )
         values = dict(values)
+        for key in _FLOAT_OPTIONS:  # YAML 1.1 reads 1e-3 (no dot) as text: take it as the number
+            if isinstance(values.get(key), str):
+                try:
+                    values[key] = float(values[key])
+                except ValueError:
+                    pass  # left as text: validate() names the option
         for key in ("betas", "milestones"):
             if key in values:
                 if not isinstance(values[key], (list, tuple)):
@@ -209,6 +215,21 @@ def _read_mapping(path: str | Path) -> dict:
         raise ValueError(f"config file {path} must hold a mapping of option: value")
     return values
 
+
+_FLOAT_OPTIONS = (
+    "minutes",
+    "epochs",
+    "lr",
+    "weight_decay",
+    "min_lr_ratio",
+    "gamma",
+    "grad_clip",
+    "divergence_threshold",
+    "lambda_pix",
+    "lambda_pcp",
+    "lambda_adv",
+    "lr_d",
+)
 
 # Command-line spelling of the options that have a flag (the others are config-file keys only).
 _FLAGS = {"init_from": "--init", "progress": "--no-progress"}

@@ -64,6 +64,15 @@ def test_config_file_values_of_the_wrong_type(tmp_path, capsys):
         assert expected in err and str(path) in err, err
 
 
+def test_yaml_exponents_without_a_dot_are_numbers(tmp_path):
+    from aminet.commands.train import build_config
+
+    path = tmp_path / "c.yaml"
+    path.write_text("lr: 1e-3\nminutes: 2\n")  # YAML 1.1 reads 1e-3 as the text '1e-3'
+    cfg = build_config(build_parser().parse_args(["train", "--config", str(path)]))
+    assert cfg.lr == 1e-3 and cfg.minutes == 2
+
+
 def test_bad_model_kwargs_are_one_line(tmp_path, capsys):
     path = tmp_path / "c.yaml"
     path.write_text("model_kwargs: {base_channels: 8, wings: 2}\n")

@@ -239,6 +239,11 @@ def run(args) -> int:
     from aminet.checkpoint import load_model
     from aminet.device import pick_device
 
+    if Path(args.checkpoint).is_dir():
+        raise UserError(
+            f"--checkpoint {args.checkpoint} is a folder; pass a file such as "
+            f"{Path(args.checkpoint) / 'best.pt'}"
+        )
     if not Path(args.checkpoint).is_file():
         raise FileNotFoundError(
             f"checkpoint {args.checkpoint} does not exist (train one with 'aminet demo' or 'aminet train')"
