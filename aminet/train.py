@@ -745,6 +745,17 @@ def release_run_lock(lock: Path | None) -> None:
         pass
 
 
+def _looks_like_a_run(out: Path) -> bool:
+    """True when ``out/config.json`` is the config.json of a training run (one that saved no checkpoint)."""
+    try:
+        recorded = json.loads((out / "config.json").read_text())
+    except (OSError, ValueError):
+        return False
+    return isinstance(recorded, dict) and {"model", "batch_size", "schedule", "out"} <= set(
+        recorded
+    )
+
+
 def _prepare_run_folder(cfg: TrainConfig, out: Path) -> None:
     """Refuse a fresh run over an earlier one, or clear it with ``overwrite``; tidy after kills."""
     from aminet.checkpoint import remove_stale_temporaries
@@ -753,6 +764,13 @@ def _prepare_run_folder(cfg: TrainConfig, out: Path) -> None:
     resuming_here = bool(cfg.resume) and Path(cfg.resume).resolve().parent == out.resolve()
     if held and not resuming_here and not cfg.overwrite:
         raise RunFolderError(out, held)
+    # a fresh run writes config.json, log.jsonl, curves.png: never over a user's own files
+    foreign = [name for name in RUN_FILES if (out / name).exists()]
+    if foreign and not held and not _looks_like_a_run(out) and not cfg.overwrite:
+        raise ValueError(
+            f"--out {out} holds {', '.join(foreign)}, not written by an aminet run, which a run "
+            "would replace; choose another --out (or pass --overwrite to replace them)"
+        )
     if not cfg.resume or cfg.overwrite and not resuming_here:
         removed = [name for name in RUN_FILES if (out / name).is_file()]
         for name in removed:

@@ -243,3 +243,25 @@ def test_checkpoint_written_with_the_umask_mode(tmp_path):
         assert path.stat().st_mode & 0o777 == 0o600
     finally:
         os.umask(old)
+
+
+def test_files_of_the_user_in_out_are_never_removed(tmp_path):
+    out = tmp_path / "project"
+    out.mkdir()
+    (out / "config.json").write_text('{"name": "my project"}')
+    (out / "report.html").write_text("<p>mine</p>")
+    with pytest.raises(ValueError, match="config.json, report.html, not written by an aminet run"):
+        train(tiny(out, steps=1))
+    assert (out / "report.html").read_text() == "<p>mine</p>"
+    assert json.loads((out / "config.json").read_text()) == {"name": "my project"}
+    train(tiny(out, steps=1, overwrite=True))  # said explicitly: replaced
+    assert not (out / "report.html").exists() and (out / "last.pt").exists()
+    # a run that died before its first checkpoint left logs: a fresh run replaces them
+    dead = tmp_path / "dead"
+    train(tiny(dead, steps=1))
+    for name in ("last.pt", "best.pt"):
+        (dead / name).unlink()
+    (dead / "log.jsonl").write_text('{"step": 99, "loss": 1.0}\n')
+    train(tiny(dead, steps=1))
+    steps = [json.loads(x)["step"] for x in (dead / "log.jsonl").read_text().splitlines()]
+    assert steps == [1]
