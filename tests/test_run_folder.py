@@ -265,3 +265,17 @@ def test_files_of_the_user_in_out_are_never_removed(tmp_path):
     train(tiny(dead, steps=1))
     steps = [json.loads(x)["step"] for x in (dead / "log.jsonl").read_text().splitlines()]
     assert steps == [1]
+
+
+def test_demo_resume_continues_the_recorded_run_and_reports(tmp_path, capsys):
+    from aminet.demo import run_demo
+
+    out = tmp_path / "demo"
+    stopped = train(tiny(out, steps=3, val_limit=2, val_batch_size=2), stop_at_step=1)
+    assert stopped["status"] == "interrupted"
+    metrics = run_demo(None, out, eval_limit=2, progress=False, resume=True)
+    assert metrics["run"]["steps"] == 3 and metrics["run"]["model_name"] == "aminet"
+    assert (out / "report.html").exists() and load_checkpoint(out / "last.pt")["step"] == 3
+    # a different budget than the run's is one of the changes a resume refuses
+    with pytest.raises(ValueError, match="--minutes"):
+        run_demo(2, out, eval_limit=2, progress=False, resume=True)
