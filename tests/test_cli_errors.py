@@ -170,6 +170,8 @@ def test_debug_shows_the_traceback(tmp_path, monkeypatch):
     argv = ["train", "--preset", "smoke", "--lr", "inf", "--out", str(tmp_path / "o")]
     with pytest.raises(UserError, match="--lr"):
         main(["--debug", *argv])
+    with pytest.raises(UserError, match="--lr"):
+        main([*argv, "--debug"])  # after the command too
     monkeypatch.setenv("AMINET_DEBUG", "1")
     with pytest.raises(UserError, match="--lr"):
         main(argv)
