@@ -10,11 +10,19 @@ resume exactly. Why each rule:
   a truncated file.
 - *``torch.load(weights_only=True)``*: a checkpoint from the internet can run arbitrary code when
   unpickled in full; the restricted loader only rebuilds tensors and plain containers.
-- *Clear errors*: a missing, truncated or foreign file says which file and what is wrong.
+- *A checksum of the tensors* (SHA-256 over every tensor's name, dtype, shape and bytes, stored
+  under ``"checksum"``): torch's zip container does not notice flipped bytes inside a tensor, so
+  a damaged disk or a bad copy would load silently; ``load_checkpoint`` recomputes it and calls
+  such a file corrupted. Checkpoints written before the checksum existed still load.
+- *The umask's file mode*: the temporary file is created private (``mkstemp`` makes it 0600) and
+  given the mode any other new file would get before it replaces the old checkpoint.
+- *Clear errors*: a missing, truncated, corrupted or foreign file says which file and what is wrong.
 """
 
 from __future__ import annotations
 
+import hashlib
+import pickle
 from pathlib import Path
 
 import torch
@@ -28,6 +36,8 @@ __all__ = [
     "save_checkpoint",
     "load_checkpoint",
     "load_model",
+    "tensor_checksum",
+    "remove_stale_temporaries",
 ]
 
 CHECKPOINT_FORMAT = "aminet-checkpoint"
@@ -37,14 +47,57 @@ class CheckpointError(ValueError):
     """A file that is not a readable aminet checkpoint (corrupt, truncated or foreign)."""
 
 
+def tensor_checksum(state) -> str:
+    """SHA-256 over every tensor in a nested dict/list (its key path, dtype, shape and bytes)."""
+    digest = hashlib.sha256()
+
+    def visit(value, where: str) -> None:
+        if isinstance(value, torch.Tensor):
+            t = value.detach().cpu().contiguous()
+            digest.update(f"{where}|{t.dtype}|{tuple(t.shape)}|".encode())
+            digest.update(t.reshape(-1).view(torch.uint8).numpy().tobytes())
+        elif isinstance(value, dict):
+            for key in sorted(value, key=repr):
+                if where == "" and key == "checksum":
+                    continue
+                visit(value[key], f"{where}/{key!r}")
+        elif isinstance(value, (list, tuple)):
+            for i, item in enumerate(value):
+                visit(item, f"{where}[{i}]")
+
+    visit(state, "")
+    return digest.hexdigest()
+
+
 def save_checkpoint(state: dict, path: str | Path) -> Path:
-    """Write ``state`` to ``path`` atomically; adds the ``format`` tag. Returns the path."""
+    """Write ``state`` to ``path`` atomically; adds the ``format`` tag and the tensors' checksum."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     state = {"format": CHECKPOINT_FORMAT, **state}
-    with atomic_write(path, "wb") as f:
+    state["checksum"] = {"sha256": tensor_checksum(state)}
+    with atomic_write(path, "wb") as f:  # file mode from the umask (aminet.io.umask_mode)
         torch.save(state, f)
     return path
+
+
+def remove_stale_temporaries(folder: str | Path) -> tuple[int, int]:
+    """Delete ``.NAME.XXXX.tmp`` files that a killed :func:`save_checkpoint` left in ``folder``.
+
+    Only call it while no other process writes there (the trainer holds the run folder's lock).
+    Returns ``(files removed, bytes freed)``.
+    """
+    removed, freed = 0, 0
+    folder = Path(folder)
+    if not folder.is_dir():
+        return 0, 0
+    for tmp in folder.glob(".*.pt.*.tmp"):
+        try:
+            size = tmp.stat().st_size
+            tmp.unlink()
+        except OSError:
+            continue
+        removed, freed = removed + 1, freed + size
+    return removed, freed
 
 
 def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") -> dict:
@@ -58,7 +111,18 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
         )
     try:
         state = torch.load(path, map_location=map_location, weights_only=True)
-    except Exception as err:  # torch raises RuntimeError, UnpicklingError, EOFError, ... by cause
+    except pickle.UnpicklingError as err:
+        if "weights only" in str(err).lower() or "weights_only" in str(err).lower():
+            # torch's own text goes on to discuss turning the safety off; never pass that on
+            raise CheckpointError(
+                f"{path} is not a safe aminet checkpoint: it holds pickled Python objects, not only "
+                "tensors and plain values, and aminet refuses to unpickle those because loading them "
+                "can run arbitrary code. Use a best.pt or last.pt written by 'aminet train'."
+            ) from None
+        raise CheckpointError(
+            f"{path} is not a readable checkpoint (corrupt or truncated)"
+        ) from None
+    except Exception as err:  # torch raises RuntimeError, EOFError, ... by cause
         reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise CheckpointError(
             f"{path} is not a readable checkpoint (corrupt, truncated, or not saved by torch.save "
@@ -72,6 +136,14 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
         )
     if not isinstance(state.get("model"), dict):
         raise CheckpointError(f"{path} has no model weights (the 'model' entry is missing)")
+    stored = state.get("checksum")
+    if stored is not None:
+        expected = stored.get("sha256") if isinstance(stored, dict) else None
+        if expected != tensor_checksum(state):
+            raise CheckpointError(
+                f"{path} is corrupted: its tensors do not match the checksum stored when it was "
+                "written (a damaged disk or an incomplete copy); use another copy or an earlier checkpoint"
+            )
     return state
 
 
@@ -83,7 +155,18 @@ def load_model(path: str | Path, map_location: str | torch.device = "cpu") -> nn
     name = state.get("model_name")
     if not name:
         raise CheckpointError(f"{path} does not say which model it holds (no 'model_name')")
-    model = create_model(name, **dict(state.get("model_kwargs") or {}))
+    kwargs = state.get("model_kwargs") or {}
+    if not isinstance(kwargs, dict):
+        raise CheckpointError(
+            f"{path}: 'model_kwargs' must be a mapping of options, got {kwargs!r}"
+        )
+    try:
+        model = create_model(name, **dict(kwargs))
+    except (TypeError, ValueError) as err:
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise CheckpointError(
+            f"{path}: cannot build model {name!r} with its stored options {dict(kwargs)}: {first[:200]}"
+        ) from None
     try:
         model.load_state_dict(state["model"])
     except RuntimeError as err:

@@ -154,7 +154,7 @@ batch {info["batch_size"]}{f", random {info['crop_size']}x{info['crop_size']} cr
 
 
 def run_demo(
-    minutes: float = DEFAULT_MINUTES,
+    minutes: float | None = DEFAULT_MINUTES,
     out: str | Path = "runs/demo",
     *,
     device: str | None = None,
@@ -162,8 +162,14 @@ def run_demo(
     seed: int = 0,
     progress: bool = True,
     config: TrainConfig | None = None,
+    resume: bool = False,
+    overwrite: bool = False,
 ) -> dict:
-    """Train, evaluate against bicubic, write the report; returns the metrics dict (also in metrics.json)."""
+    """Train, evaluate against bicubic, write the report; returns the metrics dict (also in metrics.json).
+
+    Like ``aminet train``, a folder that holds a run is refused unless ``resume`` (continue its
+    ``last.pt``, to the end of the original time budget) or ``overwrite`` (start over) is given.
+    """
     from aminet.checkpoint import load_model
     from aminet.complexity import count_params
     from aminet.data import build_dataset
@@ -171,8 +177,10 @@ def run_demo(
     from aminet.evaluation import evaluate
     from aminet.registry import create_model, get_model_entry
 
-    if minutes <= 0:
-        raise ValueError(f"--minutes must be positive, got {minutes}")
+    minutes_given = minutes
+    minutes = DEFAULT_MINUTES if minutes is None else minutes
+    if not minutes > 0 or minutes == float("inf"):
+        raise ValueError(f"--minutes must be a finite number > 0, got {minutes}")
     if eval_limit < 1:
         raise ValueError(f"--eval-limit must be at least 1, got {eval_limit}")
     out = Path(out)
@@ -180,7 +188,18 @@ def run_demo(
     dev = pick_device(device, verbose=False)  # train() prints it
     cfg = config or demo_config(minutes, dev, out, seed)
     cfg.progress = progress
-    history = train(cfg)
+    if resume:  # continue the run as it was started (its model, budget, ...), not a new default
+        from aminet.checkpoint import load_checkpoint
+
+        recorded = dict(load_checkpoint(out / "last.pt").get("config") or {})
+        recorded.update(out=str(out), resume=str(out / "last.pt"), progress=progress)
+        if minutes_given is not None:
+            recorded["minutes"] = minutes_given  # a different budget is refused by train()
+        cfg = TrainConfig.from_dict(recorded)
+    cfg.overwrite = overwrite
+    history = train(cfg, resume_command=f"aminet demo --out {out} --resume")
+    if history["status"] != "completed":
+        return {"run": {k: history.get(k) for k in ("status", "steps", "signal")}}
     train_seconds = time.perf_counter() - started
 
     model = load_model(out / "best.pt", map_location=dev)

@@ -18,7 +18,17 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
-__all__ = ["atomic_write", "write_json_atomic", "write_text_atomic"]
+__all__ = ["atomic_write", "umask_mode", "write_json_atomic", "write_text_atomic"]
+
+
+def umask_mode() -> int:
+    """The mode a new file gets here (0o666 minus the umask); os.umask can only be read by setting it.
+
+    ``tempfile.mkstemp`` creates its file 0600 whatever the umask; the finished file gets this mode
+    instead, as if it had been opened with ``open(path, "w")``."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
 
 
 @contextlib.contextmanager
@@ -37,6 +47,7 @@ def atomic_write(path: str | Path, mode: str = "wb") -> Iterator[IO]:
             yield f
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, umask_mode())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -10,6 +10,11 @@ What it does, in order (each rule has a reason, kept next to the code):
 - Length: ``steps``, or ``epochs`` (converted to steps), and/or a wall-clock budget ``minutes``.
   With a budget the trainer measures its own speed and re-estimates the number of steps that fit
   (every 20 steps), so the cosine schedule still ends at the small learning rate when time is up.
+  The seconds spent are saved in checkpoints: a resumed budget run ends where the original would.
+- Run folders (docs/training.md, "What a run folder guarantees"): a fresh run into a folder that
+  holds a ``last.pt``/``best.pt`` is refused (``resume`` or ``overwrite``); ``run.lock`` keeps a
+  second process out; SIGINT/SIGTERM finish the step, save ``last.pt`` and print how to resume;
+  a resume refuses changes to the options that define the optimisation (``RESUME_FIXED``).
 - Batches: ``batch_size`` is the *global* batch (split evenly across DDP processes). The order is
   a permutation per epoch seeded by ``(seed, epoch)`` and random crops are seeded by
   ``(seed, step)``, so the data seen at step k depends only on k: resuming continues the exact
@@ -37,6 +42,7 @@ import json
 import math
 import os
 import random
+import shlex
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -109,6 +115,7 @@ class TrainConfig:
     val_batch_size: int = 16
     save_every: int | None = None  # last.pt every N steps; None = at each validation
     resume: str | None = None  # a last.pt to continue exactly
+    overwrite: bool = False  # replace a run already in ``out`` (else a fresh run there is refused)
     init_from: str | None = None  # a checkpoint whose model weights start this run (e.g. AMIGAN)
     progress: bool = True
     # AMIGAN (Sec. III-D, eqs. 18-22)
@@ -125,43 +132,231 @@ class TrainConfig:
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(values) - known)
         if unknown:
+            import difflib
+
+            hints = [
+                f"{u} (did you mean {close[0]}?)" if close else u
+                for u in unknown
+                for close in [difflib.get_close_matches(u, known, n=1)]
+            ]
             raise ValueError(
-                f"unknown training option(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}"
+                f"unknown training option(s) {', '.join(hints)}; known: {', '.join(sorted(known))}"
             )
         values = dict(values)
+        for key in _FLOAT_OPTIONS:  # YAML 1.1 reads 1e-3 (no dot) as text: take it as the number
+            if isinstance(values.get(key), str):
+                try:
+                    values[key] = float(values[key])
+                except ValueError:
+                    pass  # left as text: validate() names the option
         for key in ("betas", "milestones"):
-            if key in values and values[key] is not None:
+            if key in values:
+                if not isinstance(values[key], (list, tuple)):
+                    raise ValueError(f"{key} must be a list of numbers, got {values[key]!r}")
                 values[key] = tuple(values[key])
-        kwargs = dict(values.get("model_kwargs") or {})
+        kwargs = values.get("model_kwargs") or {}
+        if not isinstance(kwargs, dict):
+            raise ValueError(f"model_kwargs must be a mapping of model options, got {kwargs!r}")
         values["model_kwargs"] = {
             k: tuple(v) if isinstance(v, list) else v for k, v in kwargs.items()
         }
         return cls(**values)
 
     @classmethod
+    def values_in_file(cls, path: str | Path) -> dict:
+        """Only the options a YAML/JSON file sets, normalised (lists -> tuples) and type-checked.
+
+        A value given in a file wins over the preset whatever it equals, so callers merge these
+        keys, not a whole ``TrainConfig`` (whose defaults would be indistinguishable from them).
+        """
+        values = _read_mapping(path)
+        try:
+            cfg = cls.from_dict(values).validate()
+        except ValueError as err:
+            raise ValueError(f"config file {path}: {err}") from None
+        return {key: getattr(cfg, key) for key in values}
+
+    @classmethod
     def from_file(cls, path: str | Path) -> TrainConfig:
         """Read a YAML (.yaml/.yml) or JSON file of options."""
-        path = Path(path)
-        if not path.is_file():
-            raise FileNotFoundError(f"config file {path} does not exist")
-        text = path.read_text()
         try:
-            if path.suffix.lower() in (".yaml", ".yml"):
-                import yaml
-
-                values = yaml.safe_load(text) or {}
-            else:
-                values = json.loads(text)
-        except Exception as err:
-            raise ValueError(
-                f"config file {path} is not valid {path.suffix.lstrip('.').upper() or 'JSON'}: {err}"
-            ) from None
-        if not isinstance(values, dict):
-            raise ValueError(f"config file {path} must hold a mapping of option: value")
-        return cls.from_dict(values)
+            return cls.from_dict(_read_mapping(path))
+        except ValueError as err:
+            if str(err).startswith("config file"):
+                raise
+            raise ValueError(f"config file {path}: {err}") from None
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
+
+    def validate(self) -> TrainConfig:
+        """Check every option's type and range up front; a ``ValueError`` names the first bad one.
+
+        Messages name the command-line flag (``--lr``) where there is one, else the option's key.
+        """
+        for problem in _config_problems(self):
+            raise ValueError(problem)
+        return self
+
+
+def _read_mapping(path: str | Path) -> dict:
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"config file {path} does not exist")
+    text = path.read_text()
+    try:
+        if path.suffix.lower() in (".yaml", ".yml"):
+            import yaml
+
+            values = yaml.safe_load(text) or {}
+        else:
+            values = json.loads(text)
+    except Exception as err:
+        raise ValueError(
+            f"config file {path} is not valid {path.suffix.lstrip('.').upper() or 'JSON'}: {err}"
+        ) from None
+    if not isinstance(values, dict):
+        raise ValueError(f"config file {path} must hold a mapping of option: value")
+    return values
+
+
+_FLOAT_OPTIONS = (
+    "minutes",
+    "epochs",
+    "lr",
+    "weight_decay",
+    "min_lr_ratio",
+    "gamma",
+    "grad_clip",
+    "divergence_threshold",
+    "lambda_pix",
+    "lambda_pcp",
+    "lambda_adv",
+    "lr_d",
+)
+
+# Command-line spelling of the options that have a flag (the others are config-file keys only).
+_FLAGS = {"init_from": "--init", "progress": "--no-progress"}
+_NO_FLAG = {
+    "model_kwargs",
+    "augment",
+    "betas",
+    "weight_decay",
+    "min_lr_ratio",
+    "milestones",
+    "gamma",
+    "divergence_threshold",
+    "val_batch_size",
+    "save_every",
+    "lambda_pix",
+    "lambda_pcp",
+    "lambda_adv",
+    "lr_d",
+}
+
+
+def option_flag(name: str) -> str:
+    """How the user spells option ``name``: ``--batch-size`` on the command line, else the key."""
+    if name in _NO_FLAG:
+        return name
+    return _FLAGS.get(name, "--" + name.replace("_", "-"))
+
+
+def _is_int(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _is_number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _config_problems(cfg: TrainConfig):
+    """Yield one message per bad option (type, range), in field order."""
+    ints = {  # name: (lowest allowed, may be None)
+        "steps": (1, True),
+        "batch_size": (1, False),
+        "train_limit": (1, True),
+        "val_limit": (0, True),
+        "warmup_steps": (0, False),
+        "val_every": (0, False),
+        "val_batch_size": (1, False),
+        "save_every": (0, True),
+        "seed": (0, False),
+    }
+    positive = {"lr", "lr_g", "lr_d", "gamma", "divergence_threshold"}
+    at_least_zero = {"weight_decay", "lambda_pix", "lambda_pcp", "lambda_adv"}
+    optional_positive = {"minutes", "epochs"}
+    choices = {
+        "schedule": ("cosine", "multistep", "constant"),
+        "pixel_loss": tuple(PIXEL_LOSSES),
+        "amp": ("auto", "bf16", "fp16", "none"),
+        "perceptual": ("vgg19", "none", "auto"),
+    }
+    bools = {
+        "augment",
+        "channels_last",
+        "deterministic",
+        "progress",
+        "gan",
+        "zero_init_tail",
+        "overwrite",
+    }
+    for f in dataclasses.fields(cfg):
+        name, value, flag = f.name, getattr(cfg, f.name), option_flag(f.name)
+        if name in ints:
+            low, optional = ints[name]
+            if value is None and optional:
+                continue
+            if not _is_int(value) or value < low:
+                yield f"{flag} must be a whole number >= {low}, got {value!r}"
+            elif name == "seed" and value >= 2**63:
+                yield f"{flag} must be below 2**63, got {value}"
+        elif name in positive or name in optional_positive:
+            if value is None and name in optional_positive:
+                continue
+            if not _is_number(value) or not math.isfinite(value) or value <= 0:
+                yield f"{flag} must be a finite number > 0, got {value!r}"
+        elif name in at_least_zero:
+            if not _is_number(value) or not math.isfinite(value) or value < 0:
+                yield f"{flag} must be a finite number >= 0, got {value!r}"
+        elif name == "grad_clip":
+            if value is not None and (
+                not _is_number(value) or not math.isfinite(value) or value < 0
+            ):
+                yield f"{flag} must be a finite number >= 0 (0 = no clipping), got {value!r}"
+        elif name == "min_lr_ratio":
+            if not _is_number(value) or not 0 <= value <= 1:
+                yield f"{flag} must be a number from 0 to 1, got {value!r}"
+        elif name in choices:
+            if value not in choices[name]:
+                yield f"{flag} must be one of {', '.join(choices[name])}, got {value!r}"
+        elif name in bools:
+            if not isinstance(value, bool):
+                yield f"{flag} must be true or false, got {value!r}"
+        elif name == "crop_size":
+            if value is not None and (not _is_int(value) or value < 8 or value % 8):
+                yield f"{flag} must be a multiple of 8 (8, 16, ..., 128), got {value!r}"
+        elif name == "betas":
+            if len(value) != 2 or not all(_is_number(b) and 0 <= b < 1 for b in value):
+                yield f"{flag} must be two numbers in [0, 1), got {list(value)!r}"
+        elif name == "milestones":
+            if not all(_is_number(m) and 0 < m < 1 for m in value):
+                yield f"{flag} must be fractions of the run in (0, 1), got {list(value)!r}"
+        elif name in ("model", "data", "out"):
+            if not isinstance(value, str) or not value.strip():
+                yield f"{flag} must be a non-empty text, got {value!r}"
+        elif name in ("device", "resume", "init_from"):
+            if value is not None and (not isinstance(value, str) or not value):
+                yield f"{flag} must be a text, got {value!r}"
+    data = cfg.data if isinstance(cfg.data, str) else ""
+    kind, _, arg = data.partition(":")
+    if kind == "lr":
+        yield (
+            f"--data {data}: lr:DIR holds low-resolution faces without ground truth, which can only "
+            "be upscaled; training needs HR faces: folder:DIR or celeba:DIR"
+        )
+    elif data and not ((kind == "synthetic" and not arg) or (kind in ("celeba", "folder") and arg)):
+        yield f"--data {data!r}: expected synthetic, celeba:DIR or folder:DIR"
 
 
 PRESETS: dict[str, dict] = {
@@ -464,6 +659,272 @@ def _new_history() -> dict:
 
 
 # ---------------------------------------------------------------------------------------------
+# Run folders: what they hold is never replaced by accident, and one run writes there at a time.
+# ---------------------------------------------------------------------------------------------
+RUN_CHECKPOINTS = ("last.pt", "best.pt")
+# everything a run (or the demo around it) writes; --overwrite removes exactly these
+RUN_FILES = RUN_CHECKPOINTS + (
+    "log.jsonl",
+    "config.json",
+    "curves.png",
+    "report.html",
+    "metrics.json",
+    "grid.png",
+)
+LOCK_NAME = "run.lock"
+
+
+class RunFolderError(ValueError):
+    """A fresh run was pointed at a folder that already holds one (``files`` lists what it holds)."""
+
+    def __init__(self, out: Path, files: list[str]):
+        self.out, self.files = Path(out), files
+        super().__init__(
+            f"{out} already holds a run ({', '.join(files)}); continue it with --resume "
+            f"{Path(out) / 'last.pt'} or replace it with --overwrite (in Python: resume=... or "
+            "overwrite=True), or choose another --out"
+        )
+
+
+class RunLockedError(ValueError):
+    """Another live process is writing into the same run folder."""
+
+
+def run_in_folder(out: str | Path) -> list[str]:
+    """The checkpoints in ``out`` (a folder "holds a run" when it has a last.pt or best.pt)."""
+    out = Path(out)
+    return [name for name in RUN_CHECKPOINTS if (out / name).exists()]
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it exists, owned by someone else
+        return True
+    except OSError:
+        return False
+    return True
+
+
+def acquire_run_lock(out: Path) -> Path:
+    """Create ``out/run.lock`` holding this PID and host; fail fast if a live process holds it.
+
+    A lock left by a process that no longer runs (killed with -9, a crashed machine) is stale and
+    taken over. A lock from another host cannot be checked and counts as held.
+    """
+    import socket
+
+    lock = out / LOCK_NAME
+    host = socket.gethostname()
+    for _ in range(3):
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            try:
+                text = lock.read_text().split()
+                pid, holder_host = int(text[0]), text[1] if len(text) > 1 else host
+            except (OSError, ValueError, IndexError):
+                pid, holder_host = None, host  # empty or garbled: its writer died at once
+            held = pid is not None and pid != os.getpid()
+            if held and holder_host != host:
+                raise RunLockedError(
+                    f"{out} is in use by PID {pid} on {holder_host} (lock file {lock}); wait for that "
+                    "run to end, or delete the lock file if it is sure not to run any more"
+                ) from None
+            if held and _pid_alive(pid):
+                raise RunLockedError(
+                    f"{out} is in use by another run (PID {pid}, lock file {lock}); wait for it to "
+                    "end or choose another --out"
+                ) from None
+            print(f"removing a stale lock {lock} (PID {pid} no longer runs)", flush=True)
+            lock.unlink(missing_ok=True)
+            continue
+        with os.fdopen(fd, "w") as f:
+            f.write(f"{os.getpid()} {host}\n")
+        return lock
+    raise RunLockedError(f"{out}: could not take the lock {lock}; another run keeps taking it")
+
+
+def release_run_lock(lock: Path | None) -> None:
+    if lock is None:
+        return
+    try:
+        if lock.read_text().split()[:1] == [str(os.getpid())]:
+            lock.unlink()
+    except (OSError, IndexError):
+        pass
+
+
+def _looks_like_a_run(out: Path) -> bool:
+    """True when ``out/config.json`` is the config.json of a training run (one that saved no checkpoint)."""
+    try:
+        recorded = json.loads((out / "config.json").read_text())
+    except (OSError, ValueError):
+        return False
+    return isinstance(recorded, dict) and {"model", "batch_size", "schedule", "out"} <= set(
+        recorded
+    )
+
+
+def _prepare_run_folder(cfg: TrainConfig, out: Path) -> None:
+    """Refuse a fresh run over an earlier one, or clear it with ``overwrite``; tidy after kills."""
+    from aminet.checkpoint import remove_stale_temporaries
+
+    held = run_in_folder(out)
+    resuming_here = bool(cfg.resume) and Path(cfg.resume).resolve().parent == out.resolve()
+    if held and not resuming_here and not cfg.overwrite:
+        raise RunFolderError(out, held)
+    # a fresh run writes config.json, log.jsonl, curves.png: never over a user's own files
+    foreign = [name for name in RUN_FILES if (out / name).exists()]
+    if foreign and not held and not _looks_like_a_run(out) and not cfg.overwrite:
+        raise ValueError(
+            f"--out {out} holds {', '.join(foreign)}, not written by an aminet run, which a run "
+            "would replace; choose another --out (or pass --overwrite to replace them)"
+        )
+    if not cfg.resume or cfg.overwrite and not resuming_here:
+        removed = [name for name in RUN_FILES if (out / name).is_file()]
+        for name in removed:
+            (out / name).unlink()
+        if removed:
+            why = "--overwrite" if held else "a fresh run (the earlier one saved no checkpoint)"
+            print(f"{why}: removed {', '.join(removed)} from {out}", flush=True)
+    count, freed = remove_stale_temporaries(out)
+    if count:
+        print(
+            f"removed {count} temporary file(s) ({freed / 2**20:.1f} MiB) left in {out} by a save "
+            "that was killed",
+            flush=True,
+        )
+
+
+def _trim_log(path: Path, step: int) -> None:
+    """On resume, drop log lines after the resumed step (those steps run again) and a torn last line."""
+    if not path.is_file():
+        return
+    kept = []
+    for line in path.read_text().splitlines():
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(record, dict) and int(record.get("step", 0)) <= step:
+            kept.append(line)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text("".join(k + "\n" for k in kept))
+    os.replace(tmp, path)
+
+
+# Options a resume cannot change: they define the optimisation that last.pt is a point of.
+RESUME_FIXED = (
+    "model",
+    "model_kwargs",
+    "data",
+    "train_limit",
+    "augment",
+    "crop_size",
+    "batch_size",
+    "minutes",
+    "lr",
+    "lr_g",
+    "pixel_loss",
+    "betas",
+    "weight_decay",
+    "schedule",
+    "warmup_steps",
+    "min_lr_ratio",
+    "milestones",
+    "gamma",
+    "grad_clip",
+    "seed",
+    "gan",
+    "perceptual",
+    "lambda_pix",
+    "lambda_pcp",
+    "lambda_adv",
+    "lr_d",
+)
+# Options that start a run and mean nothing for a resumed one (recorded as given, not applied).
+_START_ONLY = ("init_from", "zero_init_tail", "overwrite", "resume")
+
+
+def _plain(value):
+    return json.loads(json.dumps(value))
+
+
+def resume_changes(cfg: TrainConfig, recorded: dict, source: str) -> dict:
+    """``{option: [recorded, given]}`` for the options that differ from the run being resumed.
+
+    Raises a ``ValueError`` naming every fixed option (``RESUME_FIXED``) that differs; the others
+    (the length ``steps``/``epochs``, validation and saving frequency, device, AMP, ...) are applied
+    and returned so the run can record them.
+    """
+    given = _plain(cfg.to_dict())
+    changes = {
+        k: [recorded[k], given[k]]
+        for k in given
+        if k in recorded and k not in _START_ONLY and k != "out" and recorded[k] != given[k]
+    }
+    fixed = [k for k in RESUME_FIXED if k in changes]
+    if fixed:
+        listed = "; ".join(
+            f"{option_flag(k)} (run: {changes[k][0]!r}, given: {changes[k][1]!r})" for k in fixed
+        )
+        raise ValueError(
+            f"--resume {source}: a resumed run keeps the options it was started with, but these "
+            f"differ: {listed}. Leave them out to continue the run, or start a new run in another "
+            "--out (with --init to start from its weights)"
+        )
+    return changes
+
+
+class StopRequest:
+    """SIGINT/SIGTERM handlers that ask the training loop to stop after the current step.
+
+    The loop then saves ``last.pt`` (atomically) and prints how to resume. A second Ctrl-C raises
+    ``KeyboardInterrupt`` at once, for a user who does not want to wait. Handlers can only be set
+    in the main thread; elsewhere (a worker thread) signals keep their usual effect.
+    """
+
+    def __init__(self):
+        self.signal_name: str | None = None
+        self._previous: dict = {}
+
+    def __enter__(self) -> StopRequest:
+        import signal
+        import threading
+
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                try:
+                    self._previous[sig] = signal.signal(sig, self._handle)
+                except (ValueError, OSError):
+                    pass
+        return self
+
+    def _handle(self, signum, frame) -> None:
+        import signal
+
+        name = signal.Signals(signum).name
+        if self.signal_name is not None and signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        self.signal_name = name
+        print(
+            f"\n{name} received: finishing the current step, then saving last.pt "
+            "(press Ctrl-C again to stop at once without saving)",
+            flush=True,
+        )
+
+    def __exit__(self, *exc) -> None:
+        import signal
+
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+        self._previous.clear()
+
+
+# ---------------------------------------------------------------------------------------------
 # The trainer
 # ---------------------------------------------------------------------------------------------
 def train(
@@ -472,28 +933,39 @@ def train(
     train_set: Dataset | None = None,
     val_set: Dataset | None = None,
     stop_at_step: int | None = None,
+    resume_command: str | None = None,
 ) -> dict:
     """Train ``config.model`` and return the history (per-step loss/lr, validation metrics, status).
 
     ``train_set``/``val_set`` replace the datasets named by ``config.data`` (notebooks, tests).
     ``stop_at_step`` stops after that step *as if the run had been interrupted* (no final
     validation): the schedule still spans the whole run, so ``resume`` can continue it exactly.
+    ``resume_command`` is the command printed after an interrupt (default: ``aminet train
+    --resume OUT/last.pt``).
+
+    ``history["status"]`` is ``"completed"`` for a run that reached its end, whether that end was
+    its number of steps or its time budget (``history["ended_by"]`` says which), ``"interrupted"``
+    (SIGINT, SIGTERM or ``stop_at_step``; ``history["signal"]`` names the signal) or ``"diverged"``.
     """
     from aminet.device import pick_device
     from aminet.registry import create_model
 
     cfg = config
-    if cfg.crop_size is not None and (cfg.crop_size < 8 or cfg.crop_size % 8):
-        raise ValueError(f"crop_size must be a positive multiple of 8, got {cfg.crop_size}")
-    if cfg.pixel_loss not in PIXEL_LOSSES:
-        raise ValueError(f"pixel_loss must be {' or '.join(PIXEL_LOSSES)}, got {cfg.pixel_loss!r}")
+    cfg.validate()
     if cfg.gan and cfg.pixel_loss != "l1":
         raise ValueError(
             "AMIGAN's pixel term is the L1 loss (eq. 18): use pixel_loss='l1' with gan"
         )
+    kind, _, where = cfg.data.partition(":")
+    if train_set is None and kind in ("celeba", "folder") and not Path(where).expanduser().is_dir():
+        raise FileNotFoundError(f"--data {cfg.data}: no such folder {Path(where).expanduser()}")
+    if stop_at_step is not None and (not _is_int(stop_at_step) or stop_at_step < 1):
+        raise ValueError(f"stop_at_step must be a whole number >= 1, got {stop_at_step!r}")
     rank, world, local_rank, own_group = _dist_setup()
     is_main = rank == 0
+    lock = None
     try:
+        out = Path(cfg.out)
         if world > 1 and torch.cuda.is_available():
             device = torch.device("cuda", local_rank)
             print(
@@ -502,25 +974,59 @@ def train(
             )
         else:
             device = pick_device(cfg.device, verbose=is_main)
+        if is_main:
+            if out.exists() and not out.is_dir():
+                raise NotADirectoryError(f"--out {out} is a file, not a folder")
+            out.mkdir(parents=True, exist_ok=True)
+            lock = acquire_run_lock(out)
+            _prepare_run_folder(cfg, out)
+        command = resume_command or f"aminet train --resume {shlex.quote(str(out / 'last.pt'))}"
         return _train(
-            cfg, device, rank, world, is_main, train_set, val_set, stop_at_step, create_model
+            cfg,
+            device,
+            rank,
+            world,
+            is_main,
+            train_set,
+            val_set,
+            stop_at_step,
+            create_model,
+            command,
         )
     finally:
+        release_run_lock(lock)
         if own_group:
             dist.destroy_process_group()
 
 
 def _train(
-    cfg, device, rank, world, is_main, train_set, val_set, stop_at_step, create_model
+    cfg, device, rank, world, is_main, train_set, val_set, stop_at_step, create_model, command
 ) -> dict:
     out = Path(cfg.out)
-    if is_main:
-        out.mkdir(parents=True, exist_ok=True)
+    resumed, changes = None, {}
+    if cfg.resume:  # read first: a resume that cannot work fails before any other work
+        resumed = load_checkpoint(cfg.resume, map_location="cpu")
+        if isinstance(resumed.get("config"), dict):
+            changes = resume_changes(cfg, resumed["config"], cfg.resume)
     _seed_everything(cfg.seed, cfg.deterministic)
     train_set, val_set = _build_datasets(cfg, train_set, val_set)
+    if cfg.crop_size:
+        rng = _rng_state()  # reading a face may draw random numbers (flips): leave no trace
+        face = train_set[0]["hr"].shape[-2:]
+        _set_rng_state(rng)
+        if cfg.crop_size > min(face):
+            raise ValueError(
+                f"--crop-size {cfg.crop_size} is larger than the training faces ({face[1]}x{face[0]}); "
+                f"use a multiple of 8 up to {min(face)}, or leave it out to train on whole faces"
+            )
     amp_dtype = _amp_dtype(cfg.amp, device)
 
-    model = create_model(cfg.model, **cfg.model_kwargs)
+    try:
+        model = create_model(cfg.model, **cfg.model_kwargs)
+    except TypeError as err:  # an option the model does not take, or a value of the wrong type
+        raise ValueError(
+            f"model_kwargs {cfg.model_kwargs} do not fit model {cfg.model!r}: {err}"
+        ) from None
     model_name, model_kwargs = model.model_name, dict(model.model_kwargs)
     if cfg.init_from and not cfg.resume:
         init = load_checkpoint(cfg.init_from)
@@ -564,9 +1070,9 @@ def _train(
     gan = _build_gan(cfg, device, world, is_main) if cfg.gan else None
 
     step, best_psnr, history = 0, -math.inf, _new_history()
-    resume_rng = None
+    resume_rng, seconds_before, resumes = None, 0.0, []
     if cfg.resume:
-        state = load_checkpoint(cfg.resume, map_location="cpu")
+        state = resumed
         if state.get("model_name") != model_name:
             raise ValueError(
                 f"--resume {cfg.resume} holds model {state.get('model_name')!r}, not {model_name!r}"
@@ -586,8 +1092,19 @@ def _train(
         step, best_psnr = int(state["step"]), float(state.get("best_psnr_y", -math.inf))
         history = {k: list(v) for k, v in state.get("history", _new_history()).items()}
         resume_rng = state["rng"]
+        seconds_before = float(state.get("train_seconds", 0.0))
+        resumes = list(state.get("resumes", [])) + [
+            {"from": str(cfg.resume), "step": step, "changed": changes}
+        ]
         if is_main:
-            print(f"resumed from {cfg.resume} at step {step}", flush=True)
+            applied = "; ".join(f"{k}: {v[0]!r} -> {v[1]!r}" for k, v in changes.items())
+            print(
+                f"resumed from {cfg.resume} at step {step}"
+                + (f" (changed, as recorded in config.json: {applied})" if applied else ""),
+                flush=True,
+            )
+            _trim_log(out / "log.jsonl", step)
+        del state, resumed
 
     sampler = EpochBatchSampler(
         len(train_set), cfg.batch_size, seed=cfg.seed, start_step=step, rank=rank, world=world
@@ -597,11 +1114,10 @@ def _train(
     )
     note = gan.note if gan is not None else ""
     if is_main:
-        (out / "config.json").write_text(
-            json.dumps(
-                {**cfg.to_dict(), "world_size": world, "perceptual_used": note or None}, indent=2
-            )
-        )
+        record = {**cfg.to_dict(), "world_size": world, "perceptual_used": note or None}
+        if resumes:
+            record["resumes"] = resumes  # each resume: from where, at which step, what changed
+        (out / "config.json").write_text(json.dumps(record, indent=2))
         if note:
             print(f"AMIGAN: {note}", flush=True)
 
@@ -621,7 +1137,9 @@ def _train(
             "step": step,
             "best_psnr_y": best_psnr,
             "history": history,
-            "config": json.loads(json.dumps(cfg.to_dict())),
+            "config": _plain(cfg.to_dict()),
+            "resumes": resumes,
+            "train_seconds": seconds_before + (time.perf_counter() - started),
             "gan": bool(cfg.gan),
         }
         if gan is not None:
@@ -647,12 +1165,15 @@ def _train(
             log.write(json.dumps(record) + "\n")
             log.flush()
         if is_main:
+            # the best score is updated before last.pt is written, so that a run resumed from
+            # this last.pt compares its later validations with this one, never with an older best
+            improved = metrics is not None and metrics["psnr_y"] > best_psnr
+            if improved:
+                best_psnr = float(metrics["psnr_y"])
             state = checkpoint_state()
             save_checkpoint(state, out / "last.pt")
             last_good = step
-            if metrics is not None and metrics["psnr_y"] > best_psnr:
-                best_psnr = float(metrics["psnr_y"])
-                state["best_psnr_y"] = best_psnr
+            if improved:
                 save_checkpoint(state, out / "best.pt")
             elif metrics is None and final:
                 save_checkpoint(
@@ -676,12 +1197,20 @@ def _train(
     steps_this_run = 0
     window_t, window_images = time.perf_counter(), 0
     save_every = cfg.save_every or cfg.val_every or 0
+    budget = cfg.minutes * 60 if cfg.minutes else None  # seconds, over the run and its resumes
+    ended_by = "steps"
     model.train()
     batches = iter(loader)  # creating the iterator draws from torch's RNG: restore the RNG after it
     if resume_rng is not None:
         _set_rng_state(resume_rng)
+    stop = StopRequest().__enter__()
     try:
-        while step < shape.total:
+        if budget is not None and seconds_before >= budget:
+            ended_by = "time budget"  # a resumed run whose budget was already spent
+        while step < shape.total and ended_by == "steps":
+            if stop.signal_name is not None:  # a signal during the last validation or save
+                status = "interrupted"
+                break
             batch = next(batches)
             inp, hr = batch["input"], batch["hr"]
             if cfg.crop_size and cfg.crop_size < min(hr.shape[-2:]):
@@ -717,16 +1246,25 @@ def _train(
             window_images += inp.shape[0] * world
 
             # Agree across processes on the loss (for the log and the guard) and on stopping.
-            elapsed = time.perf_counter() - started
-            out_of_time = bool(cfg.minutes) and elapsed >= cfg.minutes * 60
+            elapsed = seconds_before + time.perf_counter() - started  # over all resumes
+            out_of_time = budget is not None and elapsed >= budget
             summary = torch.tensor(
-                [losses["loss_pix"], losses["loss"], float(out_of_time)], dtype=torch.float64
+                [
+                    losses["loss_pix"],
+                    losses["loss"],
+                    float(out_of_time),
+                    float(stop.signal_name is not None),
+                ],
+                dtype=torch.float64,
             )
             if world > 1:
                 summary = summary.to(device)
                 dist.all_reduce(summary)
-                summary = summary.cpu() / torch.tensor([world, world, 1.0], dtype=torch.float64)
+                summary = summary.cpu() / torch.tensor(
+                    [world, world, 1.0, 1.0], dtype=torch.float64
+                )
             loss_pix, loss, out_of_time = float(summary[0]), float(summary[1]), bool(summary[2] > 0)
+            signalled = bool(summary[3] > 0)
 
             if (
                 not math.isfinite(loss_pix)
@@ -771,9 +1309,11 @@ def _train(
             if now - window_t > 10:
                 window_t, window_images = now, 0
 
-            if cfg.minutes and steps_this_run % 20 == 0:
-                per_step = elapsed / steps_this_run
-                fit = step + int((cfg.minutes * 60 - elapsed) / per_step)
+            if budget is not None and steps_this_run % 20 == 0:
+                # the speed of this session, the time left of the whole budget: a resumed run
+                # keeps the original schedule and ends where the original would have ended
+                per_step = (time.perf_counter() - started) / steps_this_run
+                fit = step + int((budget - elapsed) / per_step)
                 total = max(step + 1, min(fit, int(cfg.steps) if cfg.steps else fit))
                 if world > 1:  # every process must follow rank 0's schedule and stop together
                     agreed = torch.tensor([total], dtype=torch.int64, device=device)
@@ -782,9 +1322,9 @@ def _train(
                 shape.total = total
                 bar.total = shape.total
             if out_of_time:
-                status = "time budget"
+                ended_by = "time budget"  # a normal end: status stays "completed"
                 break
-            if stop_at_step is not None and step >= stop_at_step:
+            if signalled or (stop_at_step is not None and step >= stop_at_step):
                 status = "interrupted"
                 break
             if cfg.val_every and step % cfg.val_every == 0 and step < shape.total:
@@ -792,23 +1332,27 @@ def _train(
             elif save_every and step % save_every == 0 and is_main:
                 save_checkpoint(checkpoint_state(), out / "last.pt")
                 last_good = step
+        if status == "interrupted":
+            if is_main:
+                save_checkpoint(checkpoint_state(), out / "last.pt")
+        elif status != "diverged":
+            validate_and_save(final=True)
     finally:
+        stop.__exit__()
         bar.close()
         if log is not None:
             log.close()
 
-    if status == "interrupted" and is_main:
-        save_checkpoint(checkpoint_state(), out / "last.pt")
-    elif status != "diverged":
-        log = (out / "log.jsonl").open("a") if is_main else None
-        try:
-            validate_and_save(final=True)
-        finally:
-            if log is not None:
-                log.close()
+    if status == "completed" and budget is not None and not (cfg.steps and step >= cfg.steps):
+        ended_by = "time budget"  # the schedule's end, fitted to the budget, was reached
     seconds = time.perf_counter() - started
+    if status == "interrupted" and is_main:
+        why = f"{stop.signal_name} received" if stop.signal_name else "stopped"
+        print(f"{why}: step {step} saved in {out / 'last.pt'}. Resume with: {command}", flush=True)
     history.update(
         status=status,
+        ended_by=ended_by if status == "completed" else None,
+        signal=stop.signal_name,
         steps=step,
         seconds=round(seconds, 2),
         best_psnr_y=best_psnr,
@@ -820,8 +1364,10 @@ def _train(
     if note:
         history["perceptual"] = note
     if is_main:
+        end = f" (time budget of {cfg.minutes:g} min reached)" if ended_by == "time budget" else ""
         print(
-            f"{status}: {step} steps in {seconds / 60:.1f} min; checkpoints and logs in {out}",
+            f"{status}{end if status == 'completed' else ''}: {step} steps in {seconds / 60:.1f} "
+            f"min; checkpoints and logs in {out}",
             flush=True,
         )
     return history

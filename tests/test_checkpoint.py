@@ -101,3 +101,54 @@ def test_weights_that_do_not_fit_the_model(tmp_path):
     save_checkpoint(state, tmp_path / "x.pt")
     with pytest.raises(CheckpointError, match="do not fit"):
         load_model(tmp_path / "x.pt")
+
+
+def test_flipped_bytes_in_a_tensor_are_reported_as_corrupted(tmp_path):
+    _, state = _tiny_state()
+    marker = torch.arange(4096, dtype=torch.float32) + 12345.0  # bytes easy to find in the file
+    path = save_checkpoint({**state, "marker": marker}, tmp_path / "last.pt")
+    assert torch.equal(load_checkpoint(path)["marker"], marker)
+    data = bytearray(path.read_bytes())
+    at = data.find(marker.numpy().tobytes()[:64])
+    assert at > 0
+    data[at + 1001] ^= 0x40  # one bit of one weight, as a bad disk or a bad copy would
+    path.write_bytes(bytes(data))
+    with pytest.raises(CheckpointError, match="corrupted"):
+        load_checkpoint(path)
+
+
+def test_checkpoints_without_a_checksum_still_load(tmp_path):
+    _, state = _tiny_state()
+    path = tmp_path / "old.pt"
+    torch.save({"format": "aminet-checkpoint", **state}, path)  # written before checksums
+    assert load_checkpoint(path)["step"] == 3
+
+
+def test_a_refused_pickle_is_called_unsafe_without_advice_to_disable_the_check(tmp_path):
+    path = tmp_path / "evil.pt"
+    torch.save({"format": "aminet-checkpoint", "model": {}, "x": _Payload()}, path)
+    with pytest.raises(CheckpointError) as info:
+        load_checkpoint(path)
+    message = str(info.value)
+    assert "not a safe aminet checkpoint" in message and str(path) in message
+    assert "weights_only" not in message and "False" not in message
+
+
+def test_bad_model_options_in_a_checkpoint_are_a_checkpoint_error(tmp_path):
+    _, state = _tiny_state()
+    save_checkpoint({**state, "model_kwargs": {**TINY, "wings": 2}}, tmp_path / "a.pt")
+    with pytest.raises(CheckpointError, match="cannot build model 'aminet'.*wings"):
+        load_model(tmp_path / "a.pt")
+    save_checkpoint({**state, "model_kwargs": [1, 2]}, tmp_path / "b.pt")
+    with pytest.raises(CheckpointError, match="must be a mapping"):
+        load_model(tmp_path / "b.pt")
+
+
+def test_stale_temporaries_are_removed_and_others_kept(tmp_path):
+    from aminet.checkpoint import remove_stale_temporaries
+
+    (tmp_path / ".last.pt.x1y2.tmp").write_bytes(b"\0" * 2048)
+    (tmp_path / ".best.pt.k3.tmp").write_bytes(b"\0" * 1024)
+    (tmp_path / "keep.tmp").write_bytes(b"mine")
+    assert remove_stale_temporaries(tmp_path) == (2, 3072)
+    assert [p.name for p in tmp_path.iterdir()] == ["keep.tmp"]

@@ -225,5 +225,5 @@ def test_command_line_options_override_preset_and_config_file(tmp_path):
     )
     cfg = build_config(args)
     assert (cfg.pixel_loss, cfg.warmup_steps) == ("mse", 100)
-    with pytest.raises(UserError, match="--warmup-steps must be positive, got -1"):
+    with pytest.raises(UserError, match="--warmup-steps must be a whole number >= 0, got -1"):
         build_config(build_parser().parse_args(["train", "--warmup-steps", "-1"]))

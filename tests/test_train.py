@@ -241,7 +241,7 @@ def test_pixel_loss_mse_trains_on_squared_error(tmp_path):
     l1 = train(tiny_config(tmp_path / "l1", **options))["loss"][0]
     mse = train(tiny_config(tmp_path / "mse", pixel_loss="mse", **options))["loss"][0]
     assert 0 < l1**2 <= mse <= l1 < 0.2
-    with pytest.raises(ValueError, match="pixel_loss must be l1 or mse, got 'l2'"):
+    with pytest.raises(ValueError, match="--pixel-loss must be one of l1, mse, got 'l2'"):
         train(tiny_config(tmp_path / "bad", pixel_loss="l2"))
     with pytest.raises(ValueError, match="AMIGAN's pixel term is the L1 loss"):
         train(tiny_config(tmp_path / "gan", pixel_loss="mse", gan=True, perceptual="none"))

@@ -38,3 +38,25 @@ def test_offline_messages_say_how_to_fetch(tmp_path, monkeypatch):
         LPIPS(alexnet_path=tmp_path / "alexnet-owt-7be5be79.pth")
     with pytest.raises(PerceptualWeightsMissing, match="vgg19-dcbb9e9d.pth.*AMINET_DOWNLOAD=1"):
         VGGPerceptualLoss(weights_path=tmp_path / "vgg19-dcbb9e9d.pth")
+
+
+def test_a_stalled_download_times_out_and_leaves_no_file(tmp_path, monkeypatch, capsys):
+    """A server that accepts the connection and never answers: the download gives up."""
+    import socket
+    import threading
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    accepted = []
+    threading.Thread(target=lambda: accepted.append(server.accept()), daemon=True).start()
+    monkeypatch.setenv("AMINET_DOWNLOAD", "1")
+    monkeypatch.setenv("AMINET_DOWNLOAD_TIMEOUT", "0.5")
+    target = tmp_path / "cache" / "w.pth"
+    url = f"http://127.0.0.1:{server.getsockname()[1]}/w.pth"
+    try:
+        assert weights.fetch_pretrained(target, url) is False
+    finally:
+        server.close()
+    assert "no data for 0.5 s" in capsys.readouterr().err
+    assert list(target.parent.iterdir()) == []

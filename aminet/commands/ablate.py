@@ -101,12 +101,38 @@ def _tables(text: str) -> list[str]:
     return keys
 
 
+def _check_options(args) -> None:
+    """Every numeric option in range, named, before any variant is trained."""
+    import math
+
+    if args.seeds < 1:
+        raise UserError(f"--seeds must be >= 1, got {args.seeds}")
+    for flag, value in (
+        ("--steps", args.steps),
+        ("--batch-size", args.batch_size),
+        ("--train-limit", args.train_limit),
+        ("--test-limit", args.test_limit),
+    ):
+        if value is not None and value < 1:
+            raise UserError(f"{flag} must be a whole number >= 1, got {value}")
+    if args.crop is not None and (args.crop < 8 or args.crop % 8 or args.crop > 128):
+        raise UserError(
+            f"--crop must be a multiple of 8 from 8 to 128 (the faces), got {args.crop}"
+        )
+    if args.lr is not None and not (math.isfinite(args.lr) and args.lr > 0):
+        raise UserError(f"--lr must be a finite number > 0, got {args.lr}")
+    if args.data.startswith("lr:"):
+        raise UserError(
+            f"--data {args.data}: lr:DIR holds faces without ground truth; the ablation trains and "
+            "measures on HR faces (synthetic, celeba:DIR or folder:DIR)"
+        )
+
+
 def run(args) -> int:
     from aminet.ablation import ablation_budget, run_ablation
 
     tables = _tables(args.table)
-    if args.seeds < 1:
-        raise UserError(f"--seeds must be >= 1, got {args.seeds}")
+    _check_options(args)
     if not (args.data == "synthetic" or args.data.startswith(("celeba:", "folder:"))):
         raise UserError(f"--data {args.data!r}: expected synthetic, celeba:DIR or folder:DIR")
     narrow = {"auto": None, "narrow": True, "paper": False}[args.width]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from aminet.cli import UserError
 
@@ -42,30 +43,63 @@ def add_parser(sub) -> None:
         type=int,
         help="CPU threads for torch (default: all cores; 1 is faster on a busy machine)",
     )
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the demo run in --out from its last.pt (after Ctrl-C, a kill or a "
+        "disconnect), to the end of its original time budget",
+    )
+    p.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace the run already in --out (without it, such a folder is refused)",
+    )
     p.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bars")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
-    from aminet.demo import DEFAULT_MINUTES, run_demo
+    import math
 
-    minutes = DEFAULT_MINUTES if args.minutes is None else args.minutes
-    if minutes <= 0:
-        raise UserError(f"--minutes must be positive, got {minutes}")
+    from aminet.demo import run_demo
+    from aminet.train import RunFolderError
+
+    if args.minutes is not None and not (math.isfinite(args.minutes) and args.minutes > 0):
+        raise UserError(f"--minutes must be a finite number > 0, got {args.minutes}")
     if args.eval_limit < 1:
         raise UserError(f"--eval-limit must be at least 1, got {args.eval_limit}")
+    if args.seed < 0:
+        raise UserError(f"--seed must be a whole number >= 0, got {args.seed}")
+    if args.resume and args.overwrite:
+        raise UserError("--resume continues the run in --out and --overwrite replaces it: give one")
+    if args.resume and not (Path(args.out) / "last.pt").is_file():
+        raise UserError(f"--resume: {Path(args.out) / 'last.pt'} does not exist; nothing to resume")
     if args.threads is not None:
         if args.threads < 1:
             raise UserError(f"--threads must be at least 1, got {args.threads}")
         import torch
 
         torch.set_num_threads(args.threads)
-    run_demo(
-        minutes,
-        args.out,
-        device=args.device,
-        eval_limit=args.eval_limit,
-        seed=args.seed,
-        progress=args.progress,
-    )
+    try:
+        result = run_demo(
+            args.minutes,
+            args.out,
+            device=args.device,
+            eval_limit=args.eval_limit,
+            seed=args.seed,
+            progress=args.progress,
+            resume=args.resume,
+            overwrite=args.overwrite,
+        )
+    except RunFolderError as err:
+        raise UserError(
+            f"--out {err.out} already holds a run ({', '.join(err.files)}); continue it with "
+            f"'aminet demo --out {err.out} --resume' or start over there with --overwrite "
+            "(or choose another --out)"
+        ) from None
+    status = result.get("run", {}).get("status", "completed")
+    if status == "interrupted":
+        return 143 if result["run"].get("signal") == "SIGTERM" else 130
+    if status != "completed":
+        raise UserError(f"training {status}; nothing was evaluated (see {args.out}/log.jsonl)")
     return 0

@@ -71,10 +71,10 @@ def _load_model(args):
                 f"--checkpoint needs aminet.checkpoint, which is not available ({err})"
             ) from None
         return load_model(args.checkpoint), args.checkpoint
-    from aminet.registry import create_model, get_model_entry
+    from aminet.cli import check_model_name
+    from aminet.registry import create_model
 
-    get_model_entry(args.model)  # unknown names: a one-line error listing the known ones
-    model = create_model(args.model)
+    model = create_model(check_model_name(args.model))  # unknown names: "did you mean"
     if any(p.numel() for p in model.parameters()):
         print(
             f"note: --model {args.model} has freshly initialised (untrained) weights; use --checkpoint PATH to measure a trained model",

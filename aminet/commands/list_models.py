@@ -23,6 +23,14 @@ def run(args) -> int:
     from aminet.complexity import count_params
     from aminet.registry import create_model, get_model_entry, list_models
 
+    if args.table is not None:
+        tables = sorted(
+            {get_model_entry(n).table for n in list_models() if get_model_entry(n).table}
+        )
+        if args.table not in tables:
+            from aminet.cli import UserError
+
+            raise UserError(f"--table {args.table!r}: expected one of {', '.join(tables)}")
     rows = []
     for name in list_models(args.table):
         entry = get_model_entry(name)

@@ -38,12 +38,15 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
+    from aminet.cli import check_model_name
     from aminet.complexity import count_macs, count_macs_conv_linear, count_macs_thop, count_params
     from aminet.registry import create_model
 
-    if args.size < 8:
-        raise UserError(f"--size must be at least 8 pixels, got {args.size}")
-    model = create_model(args.model).eval()
+    if not 8 <= args.size <= 4096:
+        raise UserError(f"--size must be from 8 to 4096 pixels, got {args.size}")
+    if args.depth < 0:
+        raise UserError(f"--depth must be >= 0, got {args.depth}")
+    model = create_model(check_model_name(args.model)).eval()
     params = count_params(model)
     macs = count_macs(model, args.size)
     macs_thop = count_macs_thop(model, args.size)

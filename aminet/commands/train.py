@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from aminet.cli import UserError
 
@@ -10,13 +11,15 @@ EPILOG = """examples:
   aminet train --preset smoke                       # a few seconds: checks that everything runs
   aminet train --preset short --data celeba:~/celeba --out runs/aminet
   aminet train --model aminet-s --minutes 30 --batch-size 8 --out runs/s
-  aminet train --resume runs/aminet/last.pt --preset short --data celeba:~/celeba --out runs/aminet
+  aminet train --resume runs/aminet/last.pt         # continue it (after Ctrl-C, a kill, a disconnect)
   aminet train --gan --init runs/aminet/best.pt --preset short --out runs/amigan
   torchrun --nproc_per_node 4 -m aminet train --preset full --data celeba:~/celeba   # 4 GPUs
 
 Outputs in --out: best.pt and last.pt (checkpoints), log.jsonl (one line per step), curves.png
-(loss and validation PSNR-Y), config.json. Options given on the command line override the preset
-and the --config file."""
+(loss and validation PSNR-Y), config.json. Options given on the command line override the --config
+file, which overrides the preset. A folder that holds a run is never replaced by a fresh run unless
+--overwrite is given, and one run at a time writes there (run.lock). Ctrl-C or SIGTERM finish the
+current step, save last.pt and print the command that resumes; exit codes 130 and 143."""
 
 
 def add_parser(sub) -> None:
@@ -35,8 +38,8 @@ def add_parser(sub) -> None:
     p.add_argument(
         "--preset",
         choices=("smoke", "short", "full"),
-        default="short",
-        help="starting configuration (default: short)",
+        default=None,
+        help="starting configuration (default: short; with --resume: the resumed run's own options)",
     )
     p.add_argument(
         "--config",
@@ -82,7 +85,8 @@ def add_parser(sub) -> None:
     p.add_argument(
         "--crop-size",
         type=int,
-        help="train on random crops of this size (multiple of 8) instead of whole faces",
+        help="train on random crops of this size (multiple of 8, at most the face size) instead of "
+        "whole faces; 0 = whole faces",
     )
     p.add_argument("--train-limit", type=int, help="use only the first N training images")
     p.add_argument(
@@ -115,7 +119,16 @@ def add_parser(sub) -> None:
         default=None,
         help="repeatable results at some cost in speed",
     )
-    p.add_argument("--resume", metavar="CKPT", help="continue a run exactly from its last.pt")
+    p.add_argument(
+        "--resume",
+        metavar="CKPT",
+        help="continue a run exactly from its last.pt, with the options it was started with",
+    )
+    p.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace the run already in --out (without it, a fresh run into such a folder is refused)",
+    )
     p.add_argument(
         "--init",
         dest="init_from",
@@ -182,39 +195,92 @@ OPTION_NAMES = (
 )
 
 
-def build_config(args):
-    """Preset, then the --config file, then the command-line options (the most specific wins)."""
-    from aminet.train import TrainConfig, preset_config
+def _resumed_config(path: str) -> dict:
+    """The options recorded in the checkpoint being resumed: what a resume continues."""
+    from aminet.checkpoint import load_checkpoint
 
-    overrides = {}
+    recorded = load_checkpoint(path).get("config")
+    if not isinstance(recorded, dict):
+        raise UserError(
+            f"--resume {path} records no training options (not a last.pt written by 'aminet train')"
+        )
+    return dict(recorded)
+
+
+def build_config(args):
+    """The options of the run, most specific last.
+
+    A fresh run: the preset, then the keys the --config file sets, then the flags given on the
+    command line. A value given in the file or on the command line wins whatever it equals (even
+    when it equals TrainConfig's default). With --resume the base is the config recorded in the
+    checkpoint instead of a preset, so ``aminet train --resume runs/x/last.pt`` alone continues
+    the run; options that a resume cannot change are refused by the trainer, naming them.
+    """
+    from aminet.train import PRESETS, TrainConfig, preset_config
+
+    given = {}
     if args.config:
-        overrides.update(TrainConfig.from_file(args.config).to_dict())
-        defaults = TrainConfig().to_dict()
-        overrides = {k: v for k, v in overrides.items() if v != defaults[k]}
-    overrides.update({k: getattr(args, k) for k in OPTION_NAMES if getattr(args, k) is not None})
-    if args.model is not None and "model_kwargs" not in overrides:
-        overrides["model_kwargs"] = {}  # the preset's size options belong to the preset's model
+        given.update(TrainConfig.values_in_file(args.config))
+    given.update({k: getattr(args, k) for k in OPTION_NAMES if getattr(args, k) is not None})
+    if args.crop_size == 0:
+        given["crop_size"] = None  # --crop-size 0: whole faces, overriding a preset's crops
+    if args.overwrite:
+        given["overwrite"] = True
     if args.minutes is not None and args.steps is None and args.epochs is None:
-        overrides["steps"] = None  # a pure time budget
-    for name in ("steps", "batch_size", "val_limit", "val_every", "train_limit", "warmup_steps"):
-        value = overrides.get(name)
-        at_least_zero = ("val_limit", "val_every", "warmup_steps")
-        if value is not None and value < (0 if name in at_least_zero else 1):
-            raise UserError(f"--{name.replace('_', '-')} must be positive, got {value}")
-    for name in ("minutes", "epochs", "lr"):
-        value = overrides.get(name)
-        if value is not None and value <= 0:
-            raise UserError(f"--{name} must be positive, got {value}")
-    if overrides.get("gan") and args.lr is not None:
-        overrides["lr_g"] = overrides.pop("lr")  # with --gan, --lr is the generator's rate
-    if overrides.get("val_limit") == 0:
-        overrides["val_limit"] = 0
-    return preset_config(args.preset, **overrides)
+        given.setdefault("steps", None)  # a pure time budget
+    if isinstance(given.get("model"), str):
+        from aminet.cli import check_model_name
+
+        check_model_name(given["model"])  # before anything else is said about the model
+
+    if given.get("gan") and "lr" in given and args.lr is not None:
+        given["lr_g"] = given.pop(
+            "lr"
+        )  # with --gan, --lr is the generator's rate (TrainConfig.lr_g)
+
+    if args.resume:
+        from pathlib import Path
+
+        base = _resumed_config(args.resume)
+        if args.preset is not None:
+            base.update(PRESETS[args.preset])
+        base["out"] = str(Path(args.resume).parent)  # where the checkpoint is, unless --out says
+        base.update(resume=args.resume, overwrite=False)
+        if "model" in given and "model_kwargs" not in given and given["model"] != base.get("model"):
+            given["model_kwargs"] = {}
+        values = {**base, **given}
+        try:
+            return TrainConfig.from_dict(values).validate()
+        except ValueError as err:
+            raise UserError(str(err)) from None
+
+    preset = args.preset or "short"
+    preset_model = PRESETS[preset].get("model", TrainConfig.model)
+    preset_kwargs = PRESETS[preset].get("model_kwargs") or {}
+    if "model" in given and "model_kwargs" not in given and preset_kwargs:
+        if given["model"] == preset_model:
+            print(
+                f"note: --model {given['model']} is the {preset} preset's own model: keeping the "
+                f"preset's model options {preset_kwargs} (give model_kwargs in a --config file to "
+                "change them)",
+                file=sys.stderr,
+            )
+        else:
+            print(
+                f"note: the {preset} preset's model options {preset_kwargs} belong to its model "
+                f"{preset_model}; --model {given['model']} is built with its own defaults",
+                file=sys.stderr,
+            )
+            given["model_kwargs"] = {}
+    try:
+        return preset_config(preset, **given).validate()
+    except ValueError as err:
+        raise UserError(str(err)) from None
 
 
 def run(args) -> int:
-    from aminet.registry import get_model_entry
-    from aminet.train import train
+    from aminet.cli import check_model_name
+    from aminet.train import RunFolderError, train
 
     if args.threads is not None:
         if args.threads < 1:
@@ -222,11 +288,22 @@ def run(args) -> int:
         import torch
 
         torch.set_num_threads(args.threads)
+    if args.resume and args.overwrite:
+        raise UserError("--resume continues the run in --out and --overwrite replaces it: give one")
     config = build_config(args)
-    get_model_entry(config.model)  # unknown names fail here, before any work
-    history = train(config)
+    check_model_name(config.model)  # unknown names fail here, before any work
+    try:
+        history = train(config)
+    except RunFolderError as err:
+        raise UserError(
+            f"--out {err.out} already holds a run ({', '.join(err.files)}); continue it with "
+            f"'aminet train --resume {err.out / 'last.pt'}' or start over there with --overwrite "
+            "(or choose another --out)"
+        ) from None
     if history["status"] == "diverged":
         raise UserError(
             f"training diverged at step {history['steps']}; the last good checkpoint is in {config.out}"
         )
+    if history["status"] == "interrupted":
+        return 143 if history.get("signal") == "SIGTERM" else 130
     return 0

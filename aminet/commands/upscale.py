@@ -8,6 +8,9 @@ from pathlib import Path
 from aminet.cli import UserError
 
 AUTO_LR_MAX_SIDE = 64  # --input-kind auto: images whose longer side is below this are LR faces
+# auto warns for longer sides in [48, 96): there a face could be either kind and the two readings
+# give very different results (63x63 -> 504x504 as LR, 64x64 -> 64x64 as HR)
+AUTO_WARN_RANGE = (AUTO_LR_MAX_SIDE * 3 // 4, AUTO_LR_MAX_SIDE * 3 // 2)
 
 EPILOG = f"""examples:
   aminet upscale --checkpoint runs/demo/best.pt face_16x16.png --out sr/
@@ -20,7 +23,13 @@ Input kinds:
   auto  (default) images whose longer side is below {AUTO_LR_MAX_SIDE} pixels are LR, the others HR
 
 Outputs in --out: NAME_sr.png for every input; with --compare also NAME_compare.png, a panel of
-the LR face (pixelated), bicubic, the model and, for HR inputs, the original."""
+the LR face (pixelated), bicubic, the model and, for HR inputs, the original. Nothing is
+overwritten that this call reads or writes: where two inputs would give one name (face.png and
+face.jpg) the extension is kept (face.png_sr.png); inputs of the same name from different folders
+keep their folder (a/face_sr.png, b/face_sr.png); an output never replaces an input. All inputs
+are listed before anything is written, so results are never read back as inputs. A file that
+cannot be read is reported and skipped; the exit code is 1 when some inputs failed, 2 when all
+did. EXIF orientation (photos from phones) is applied."""
 
 
 def add_parser(sub) -> None:
@@ -55,21 +64,77 @@ def add_parser(sub) -> None:
 
 
 def _collect(inputs: list[str]) -> list[Path]:
+    """Every input file, in order, each once (all listed before anything is written)."""
     from aminet.data import scan_images
 
     files: list[Path] = []
+    seen: set[Path] = set()
     for item in inputs:
         path = Path(item).expanduser()
         if path.is_dir():
             found, _ = scan_images(path, check=False)
             if not found:
                 raise UserError(f"{path}: no images (.png, .jpg, ...) in this folder")
-            files += found
         elif path.is_file():
-            files.append(path)
+            found = [path]
         else:
             raise FileNotFoundError(f"input {path} does not exist")
+        for file in found:
+            if file.resolve() not in seen:
+                seen.add(file.resolve())
+                files.append(file)
     return files
+
+
+OUTPUT_SUFFIXES = ("_sr.png", "_compare.png")
+
+
+def output_bases(files: list[Path], out: Path) -> dict[Path, Path]:
+    """A collision-free output base (``base + "_sr.png"``) for each input file.
+
+    Each file first gets ``out/STEM``; files whose base collides with another's, or whose outputs
+    would land on an input file, get ``out/NAME`` (the extension kept: ``face.jpg``), then
+    ``out/FOLDER/NAME`` (the folder relative to the inputs' common folder), then a number.
+    """
+    import os
+
+    inputs = {f.resolve() for f in files}
+    parents = [str(f.resolve().parent) for f in files]
+    common = Path(os.path.commonpath(parents)) if parents else Path(".")
+
+    def candidate(f: Path, level: int) -> Path:
+        if level == 0:
+            return out / f.stem
+        if level == 1:
+            return out / f.name
+        return out / f.resolve().parent.relative_to(common) / f.name
+
+    def clashes_with_input(base: Path) -> bool:
+        return any(Path(str(base) + sfx).resolve() in inputs for sfx in OUTPUT_SUFFIXES)
+
+    levels = dict.fromkeys(files, 0)
+    for _ in range(3):
+        bases = {f: candidate(f, levels[f]) for f in files}
+        counts: dict[Path, int] = {}
+        for base in bases.values():
+            counts[base] = counts.get(base, 0) + 1
+        bumped = False
+        for f, base in bases.items():
+            if (counts[base] > 1 or clashes_with_input(base)) and levels[f] < 2:
+                levels[f] += 1
+                bumped = True
+        if not bumped:
+            break
+    taken: set[Path] = set()
+    result = {}
+    for f in files:
+        base, number = candidate(f, levels[f]), 1
+        while base in taken or clashes_with_input(base):
+            number += 1
+            base = candidate(f, levels[f]).with_name(f"{candidate(f, levels[f]).name}-{number}")
+        taken.add(base)
+        result[f] = base
+    return result
 
 
 def _to_tensor(arr):
@@ -86,13 +151,34 @@ def _save_png(img, path: Path) -> None:
     Image.fromarray(np.ascontiguousarray(arr)).save(path)
 
 
+def auto_kind(h: int, w: int) -> str:
+    """What ``--input-kind auto`` takes an image of this size for."""
+    return "lr" if max(h, w) < AUTO_LR_MAX_SIDE else "hr"
+
+
+def auto_warning(path, h: int, w: int) -> str | None:
+    """A warning for sizes near the auto threshold, where the guess may be wrong."""
+    low, high = AUTO_WARN_RANGE
+    if not low <= max(h, w) < high:
+        return None
+    if auto_kind(h, w) == "lr":
+        return (
+            f"warning: {path} ({w}x{h}) is taken as an LR face (longer side < {AUTO_LR_MAX_SIDE}) "
+            f"and enlarged to {8 * w}x{8 * h}; if it is a full-size face, pass --input-kind hr"
+        )
+    return (
+        f"warning: {path} ({w}x{h}) is taken as an HR face (longer side >= {AUTO_LR_MAX_SIDE}) "
+        f"and shrunk x8 before it is restored; if it is a small face to enlarge, pass --input-kind lr"
+    )
+
+
 def prepare(img, kind: str):
     """``(lr, network input, hr or None)`` for an image tensor (3, H, W) of the given kind."""
     from aminet.data import degrade, quantize_8bit, resize_bicubic
 
     h, w = img.shape[-2:]
     if kind == "auto":
-        kind = "lr" if max(h, w) < AUTO_LR_MAX_SIDE else "hr"
+        kind = auto_kind(h, w)
     if kind == "lr":
         return img, quantize_8bit(resize_bicubic(img, (h * 8, w * 8)).clamp(0, 1)), None
     h8, w8 = h - h % 8, w - w % 8
@@ -121,13 +207,43 @@ def compare_panel(lr, bicubic, sr, hr=None):
     return torch.cat(parts[:-1], dim=-1)
 
 
+def _read_input(path: Path):
+    """The image as a (3, H, W) tensor; a one-line ``UserError`` for anything that is not one."""
+    from PIL import Image
+
+    from aminet.data import BadImageError, load_rgb
+
+    try:
+        return _to_tensor(load_rgb(path))
+    except BadImageError as err:
+        raise UserError(str(err)) from None
+    except Image.DecompressionBombError as err:
+        raise UserError(f"{path}: too large to decode safely ({err})") from None
+    except OSError as err:
+        raise UserError(f"{path}: cannot be read ({err.strerror or err})") from None
+
+
+def _output_folder(path: str) -> Path:
+    out = Path(path).expanduser()
+    if out.exists() and not out.is_dir():
+        raise UserError(f"--out {out} is a file; give a folder for the results")
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
 def run(args) -> int:
+    import sys
+
     import torch
 
     from aminet.checkpoint import load_model
-    from aminet.data import BadImageError, load_rgb
     from aminet.device import pick_device
 
+    if Path(args.checkpoint).is_dir():
+        raise UserError(
+            f"--checkpoint {args.checkpoint} is a folder; pass a file such as "
+            f"{Path(args.checkpoint) / 'best.pt'}"
+        )
     if not Path(args.checkpoint).is_file():
         raise FileNotFoundError(
             f"checkpoint {args.checkpoint} does not exist (train one with 'aminet demo' or 'aminet train')"
@@ -135,21 +251,47 @@ def run(args) -> int:
     files = _collect(args.inputs)
     device = pick_device(args.device)
     model = load_model(args.checkpoint, map_location=device)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = _output_folder(args.out)
+    if any(f.resolve().parent == out.resolve() for f in files):
+        print(
+            f"note: --out {out} also holds inputs; results get names that replace none of them",
+            file=sys.stderr,
+        )
+    bases = output_bases(files, out)
+    failed: list[tuple[Path, str]] = []
     for path in files:
         try:
-            img = _to_tensor(load_rgb(path))
-        except BadImageError as err:
-            raise UserError(str(err)) from None
-        lr, inp, hr = prepare(img, args.input_kind)
+            img = _read_input(path)
+            lr, inp, hr = prepare(img, args.input_kind)
+        except UserError as err:
+            message = str(err) if str(path) in str(err) else f"{path}: {err}"
+            failed.append((path, message))
+            if len(files) > 1:
+                print(f"aminet upscale: skipped {message}", file=sys.stderr)
+            continue
+        if args.input_kind == "auto":
+            warning = auto_warning(path, *img.shape[-2:])
+            if warning:
+                print(warning, file=sys.stderr)
         with torch.inference_mode():
             sr = model(inp[None].to(device))[0].float().clamp(0, 1).cpu()
-        _save_png(sr, out / f"{path.stem}_sr.png")
+        base = bases[path]
+        base.parent.mkdir(parents=True, exist_ok=True)
+        target = Path(str(base) + "_sr.png")
+        _save_png(sr, target)
         if args.compare:
-            _save_png(compare_panel(lr, inp, sr, hr), out / f"{path.stem}_compare.png")
+            _save_png(compare_panel(lr, inp, sr, hr), Path(str(base) + "_compare.png"))
         kind = "HR, degraded first" if hr is not None else "LR"
         print(
-            f"{path} ({kind}, {img.shape[-1]}x{img.shape[-2]}) -> {out / (path.stem + '_sr.png')} ({sr.shape[-1]}x{sr.shape[-2]})"
+            f"{path} ({kind}, {img.shape[-1]}x{img.shape[-2]}) -> {target} ({sr.shape[-1]}x{sr.shape[-2]})"
         )
+    if failed and len(files) == 1:
+        raise UserError(failed[0][1])
+    if failed:
+        print(
+            f"aminet upscale: {len(failed)} of {len(files)} inputs failed (listed above)"
+            + ("" if len(failed) == len(files) else f"; the others are in {out}"),
+            file=sys.stderr,
+        )
+        return 2 if len(failed) == len(files) else 1
     return 0

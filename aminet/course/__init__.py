@@ -217,7 +217,10 @@ if "google.colab" in sys.modules:  # Colab only
 
 def preset() -> str:
     """The size preset the notebooks run at: ``AMINET_PRESET`` ('smoke' in tests), else 'default'."""
-    return os.environ.get(PRESET_ENV, "").strip().lower() or "default"
+    value = os.environ.get(PRESET_ENV, "").strip().lower() or "default"
+    if value not in ("smoke", "default"):  # a typo must not silently mean the full size
+        raise ValueError(f"{PRESET_ENV}={value!r}: expected smoke, default, or unset")
+    return value
 
 
 def is_smoke() -> bool:

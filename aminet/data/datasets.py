@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 from torch.utils.data import Dataset
 
 from aminet.data.degradation import degrade
@@ -60,9 +60,15 @@ def load_rgb(path: str | Path) -> np.ndarray:
     try:
         with Image.open(path) as img:
             img.load()  # decode now: truncated files fail here, not later in a worker
-            return _to_rgb8(img)
+            # a phone photo stores "rotate me" in EXIF instead of rotating its pixels
+            upright = ImageOps.exif_transpose(img)
+            return _to_rgb8(upright)
     except FileNotFoundError:
         raise
+    except Image.DecompressionBombError as err:
+        raise BadImageError(
+            f"{path}: too large to decode safely (Pillow's decompression-bomb guard: {err})"
+        ) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as err:
         raise BadImageError(f"{path}: not a readable image ({type(err).__name__}: {err})") from None
 
@@ -143,7 +149,13 @@ def scan_images(
                 if check == "full":
                     img.load()
                 w, h = img.size
-        except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as err:
+        except (
+            UnidentifiedImageError,
+            OSError,
+            SyntaxError,
+            ValueError,
+            Image.DecompressionBombError,
+        ) as err:
             skipped.append((path, f"not a readable image ({type(err).__name__}: {err})"))
             continue
         if min(w, h) < min_size:
@@ -347,8 +359,21 @@ def _celeba(root: Path, split: str, **kwargs) -> FaceFolder:
 
 
 def _folder(root: Path, split: str, **kwargs) -> FaceFolder:
-    """``root/<split>/`` when it exists, else every image directly in ``root``."""
-    return FaceFolder(root / split if (root / split).is_dir() else root, **kwargs)
+    """``root/<split>/`` when it exists, else every image directly in ``root``.
+
+    Validating a training run on ``root`` itself means validating on the training images: that is
+    allowed (a quick look at a folder of faces) but said, since the scores are then not held-out.
+    """
+    if (root / split).is_dir():
+        return FaceFolder(root / split, **kwargs)
+    if split == "val" and not (root / "train").is_dir():
+        warnings.warn(
+            f"folder:{root} has no train/ and val/ subfolders, so validation uses the training "
+            f"images themselves and its scores are not on held-out faces; put held-out faces in "
+            f"{root / 'val'}/ (and the training faces in {root / 'train'}/)",
+            stacklevel=3,
+        )
+    return FaceFolder(root, **kwargs)
 
 
 def build_dataset(
