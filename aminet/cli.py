@@ -22,6 +22,7 @@ COMMANDS = (
     "eval",
     "bench",
     "prepare_celeba",
+    "prepare_faces",
     "ablate",
 )  # modules under aminet/commands/
 
