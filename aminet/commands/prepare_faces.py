@@ -14,8 +14,8 @@ def add_parser(sub) -> None:
             'pip install -e ".[faces]"), estimate five landmarks, warp each face to the 128x128 '
             "framing of the training data (CelebA's aligned template) and write "
             "DST/<image>_<N>.png. Use the result with '--data folder:DST' (Helen, SCface, your "
-            "own photos). Faces smaller than --min-size pixels are skipped: enlarging them would "
-            "invent the ground truth."
+            "own photos). Faces smaller than --min-size pixels, and faces whose aligned crop would "
+            "have to be enlarged, are skipped: enlarging would invent the ground truth."
         ),
     )
     p.add_argument("src", metavar="SRC", help="folder of photos")
@@ -23,8 +23,8 @@ def add_parser(sub) -> None:
     p.add_argument(
         "--min-size",
         type=int,
-        default=128,
-        help="smallest face box to keep, in pixels (default 128: no enlarged ground truth)",
+        default=64,
+        help="smallest face box (detector) to look for, in pixels (default 64)",
     )
     p.set_defaults(func=run)
 
@@ -41,6 +41,7 @@ def run(args) -> int:
         raise UserError(str(err)) from None
     print(
         f"{summary['faces']} faces from {summary['images']} images -> {args.dst} "
-        f"({summary['without_faces']} images without a face of {args.min_size}+ px)"
+        f"({summary['without_faces']} images without a usable face; {summary['too_small']} faces "
+        "too small to crop without enlarging)"
     )
     return 0

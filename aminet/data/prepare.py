@@ -147,14 +147,15 @@ def bicubic_psnr_y(folder: str | Path, limit: int | None = None) -> float:
     return float(torch.tensor(values).mean()) if values else float("nan")
 
 
-def prepare_faces(
-    src: str | Path, dst: str | Path, *, min_size: int = 128, size: int = 128
-) -> dict:
+def prepare_faces(src: str | Path, dst: str | Path, *, min_size: int = 64, size: int = 128) -> dict:
     """Detect every frontal face in the images of ``src``, align each to the training framing
     (five landmarks, similarity transform) and write ``dst/<image>_<N>.png`` (``size`` pixels).
 
-    Faces whose detector box is under ``min_size`` pixels are skipped: the crop would be an
-    enlargement, not ground truth. Needs the ``faces`` extra (OpenCV)."""
+    Faces whose detector box is under ``min_size`` pixels are not kept, nor faces whose aligned
+    crop would cover fewer than ``size`` photo pixels: such a crop would be an enlargement, not
+    ground truth (counted in ``summary["too_small"]``). Needs the ``faces`` extra (OpenCV)."""
+    import numpy as np
+
     from aminet.faces.align import warp_face
     from aminet.faces.detect import detect_faces
 
@@ -166,7 +167,7 @@ def prepare_faces(
         raise FileExistsError(f"{dst} is not empty; choose another destination")
     dst.mkdir(parents=True, exist_ok=True)
     summary = {"source": str(src), "size": size, "min_size": min_size, "faces": 0, "images": 0}
-    summary["without_faces"], summary["crops"] = 0, []
+    summary.update(without_faces=0, too_small=0, crops=[])
     for path in files:
         try:
             photo = load_rgb(path)
@@ -174,12 +175,13 @@ def prepare_faces(
             warnings.warn(f"skipping {err}", stacklevel=2)
             continue
         summary["images"] += 1
-        faces = [f for f in detect_faces(photo, min_size=min(min_size, 32)) if f.box[2] >= min_size]
-        if not faces:
-            summary["without_faces"] += 1
-        for k, face in enumerate(faces):
-            crop, _ = warp_face(photo, face.landmarks, size)
-            name = f"{path.stem}_{k}.png"
+        kept = 0
+        for face in detect_faces(photo, min_size=min_size):
+            crop, matrix = warp_face(photo, face.landmarks, size)
+            if np.sqrt(abs(np.linalg.det(matrix[:, :2]))) > 1.0:  # photo -> crop enlarges
+                summary["too_small"] += 1
+                continue
+            name = f"{path.stem}_{kept}.png"
             _save_png_atomically(crop, dst / name)
             summary["crops"].append(
                 {
@@ -190,6 +192,8 @@ def prepare_faces(
                     "eyes_measured": face.eyes_measured,
                 }
             )
-            summary["faces"] += 1
+            kept += 1
+        summary["faces"] += kept
+        summary["without_faces"] += kept == 0
     (dst / "prepare_faces.json").write_text(json.dumps(summary, indent=2))
     return summary

@@ -115,9 +115,27 @@ def _find_eyes(gray: np.ndarray, box, prior: np.ndarray) -> tuple[np.ndarray, in
     return eyes, measured
 
 
-def detect_faces(image: np.ndarray, *, min_size: int = 32) -> list[DetectedFace]:
+def detect_faces(image: np.ndarray, *, min_size: int = 32, upsample: int = 1) -> list[DetectedFace]:
     """Every frontal face of at least ``min_size`` pixels in ``image`` (H, W, 3) uint8 RGB, with
-    five estimated landmarks, largest first. Raises :class:`FacesExtraMissing` without OpenCV."""
+    five estimated landmarks, largest first. Raises :class:`FacesExtraMissing` without OpenCV.
+
+    The face cascade's window is 24x24 pixels: smaller faces (a low-resolution photo) are found
+    with ``upsample=2`` or more, which runs the detector on a bicubic enlargement; boxes and
+    landmarks are returned in the pixels of ``image``."""
+    if upsample > 1:
+        from PIL import Image
+
+        h, w = image.shape[:2]
+        big = np.asarray(
+            Image.fromarray(np.ascontiguousarray(image[..., :3])).resize(
+                (w * upsample, h * upsample), Image.Resampling.BICUBIC
+            )
+        )
+        faces = detect_faces(big, min_size=min_size * upsample)
+        for f in faces:
+            f.box = tuple(int(round(v / upsample)) for v in f.box)
+            f.landmarks = (f.landmarks + 0.5) / upsample - 0.5  # pixel centres
+        return faces
     faces_cascade = _cascade("haarcascade_frontalface_default.xml")
     gray = _gray(image)
     boxes, _, weights = faces_cascade.detectMultiScale3(
