@@ -153,7 +153,8 @@ batch {info["batch_size"]}{f", random {info['crop_size']}x{info['crop_size']} cr
 {_real_faces_section(metrics.get("real_faces"), info["model_name"])}
 {_real_faces_section(metrics.get("real_faces_folder"), info["model_name"])}
 <h2>Training curves</h2><img src="curves.png" alt="loss and validation PSNR-Y">
-<p>Files: <code>metrics.json</code>, <code>best.pt</code> (use it with <code>aminet upscale --checkpoint</code>),
+<p>Files: <code>metrics.json</code>, <code>best.pt</code> (use it with <code>aminet upscale --checkpoint</code>,
+or in Python: <code>aminet.create_model("{html.escape(info["model_name"])}", weights="best.pt", weights_sha256="{info.get("best_sha256", "")[:16]}")</code>),
 <code>log.jsonl</code>, <code>config.json</code>.</p>
 </body></html>
 """
@@ -258,7 +259,6 @@ def run_demo(
     real_faces: str | Path | None = None,
 ) -> dict:
     """Train, evaluate against bicubic, write the report; returns the metrics dict (also in metrics.json)."""
-    from aminet.checkpoint import load_model
     from aminet.complexity import count_params
     from aminet.data import build_dataset
     from aminet.device import describe_device, pick_device
@@ -277,7 +277,8 @@ def run_demo(
     history = train(cfg)
     train_seconds = time.perf_counter() - started
 
-    model = load_model(out / "best.pt", map_location=dev)
+    # the torchvision way, as a user would: aminet.create_model(name, weights="runs/demo/best.pt")
+    model = create_model(cfg.model, weights=out / "best.pt").to(dev)
     test_set = build_dataset("synthetic", "test", limit=eval_limit, seed=seed)
     print(
         f"evaluating {cfg.model} and bicubic on {len(test_set)} held-out SynthFaces test faces",
@@ -317,6 +318,9 @@ def run_demo(
             "machine": f"{platform.machine()} {platform.system()}, {torch.get_num_threads()} torch threads, torch {torch.__version__}",
         },
     }
+    from aminet.weights import sha256_of
+
+    metrics["run"]["best_sha256"] = sha256_of(out / "best.pt")
     _grid(model, test_set, dev, out / "grid.png")
     print("evaluating on real face photographs", flush=True)
     metrics["real_faces"] = evaluate_real_faces(model, dev, out)
