@@ -4,6 +4,7 @@ Hugging Face mirror, each as a small fake tree; ``celeba:DIR`` and ``prepare-cel
 from __future__ import annotations
 
 import json
+import sys
 
 import numpy as np
 import pytest
@@ -150,3 +151,51 @@ def test_kaggle_csv_with_a_bad_line_names_it(tmp_path):
     (root / "list_eval_partition.csv").write_text("image_id,partition\n000001.jpg,0\n000002.jpg\n")
     with pytest.raises(ValueError, match=r"list_eval_partition.csv:3"):
         build_dataset(f"celeba:{root}", "train")
+
+
+def test_download_celeba_refuses_offline(tmp_path, monkeypatch):
+    from aminet.data.prepare import download_celeba
+
+    monkeypatch.delenv("AMINET_DOWNLOAD", raising=False)
+    monkeypatch.delitem(sys.modules, "google.colab", raising=False)
+    with pytest.raises(RuntimeError, match="AMINET_DOWNLOAD=1"):
+        download_celeba(tmp_path)
+    with pytest.raises(ValueError, match="source"):
+        download_celeba(tmp_path, source="drive")
+
+
+def test_download_celeba_kaggle_then_hf_fallback(tmp_path, monkeypatch):
+    """The two routes with stand-ins for kagglehub and datasets (no network): Kaggle's tree is
+    returned as is; when Kaggle fails, the Hugging Face export is a tree prepare-celeba reads."""
+    import types
+
+    from aminet.data.prepare import download_celeba
+
+    monkeypatch.setenv("AMINET_DOWNLOAD", "1")
+    kaggle_root = kaggle(tmp_path / "kaggle_cache")
+    fake_kagglehub = types.SimpleNamespace(dataset_download=lambda handle: str(kaggle_root))
+    monkeypatch.setitem(sys.modules, "kagglehub", fake_kagglehub)
+    assert download_celeba(tmp_path / "x") == kaggle_root
+
+    def no_token(handle):
+        raise PermissionError("401: no Kaggle token")
+
+    monkeypatch.setitem(sys.modules, "kagglehub", types.SimpleNamespace(dataset_download=no_token))
+    asked = []
+
+    def load_dataset(name, split):
+        asked.append((name, split))
+        n = int(split.split(":")[1].rstrip("]"))
+        first = {"train": 1, "valid": 162_771, "test": 182_638}[split.split("[")[0]]
+        return [{"image": Image.fromarray(_face((first + i) % 97))} for i in range(n)]
+
+    monkeypatch.setitem(sys.modules, "datasets", types.SimpleNamespace(load_dataset=load_dataset))
+    root = download_celeba(
+        tmp_path / "hf", counts={"train": 2, "val": 1, "test": 2}, progress=False
+    )
+    assert ("flwrlabs/celeba", "test[:2]") in asked
+    assert sorted(p.name for p in (root / "test").iterdir()) == ["182638.png", "182639.png"]
+    summary = prepare_celeba(
+        root, tmp_path / "prepared", counts={"train": 2, "val": 1, "test": 2}, progress=False
+    )
+    assert summary["splits"]["test"]["count"] == 2 and "bicubic_psnr_y_test" in summary

@@ -40,7 +40,7 @@ from aminet.data.datasets import (
     to_hr,
 )
 
-__all__ = ["bicubic_psnr_y", "prepare_celeba", "prepare_faces"]
+__all__ = ["bicubic_psnr_y", "download_celeba", "prepare_celeba", "prepare_faces"]
 
 PAPER_BICUBIC_PSNR_Y = 23.61  # the paper's Table (CelebA x8, bicubic)
 
@@ -197,3 +197,79 @@ def prepare_faces(src: str | Path, dst: str | Path, *, min_size: int = 64, size:
         summary["without_faces"] += kept == 0
     (dst / "prepare_faces.json").write_text(json.dumps(summary, indent=2))
     return summary
+
+
+KAGGLE_DATASET = "jessicali9530/celeba-dataset"
+HF_MIRROR = "flwrlabs/celeba"
+# where the official partition's splits start in CelebA's numbering (000001.jpg ...)
+_OFFICIAL_FIRST = {"train": 1, "val": 162_771, "test": 182_638}
+_HF_SPLITS = {"train": "train", "val": "valid", "test": "test"}
+
+
+def download_celeba(
+    root: str | Path,
+    *,
+    source: str = "auto",
+    counts: dict[str, int] | None = None,
+    progress: bool = True,
+) -> Path:
+    """Fetch CelebA's aligned images (Colab, or any machine with ``AMINET_DOWNLOAD=1``); returns
+    the folder to give to :func:`prepare_celeba`.
+
+    ``source="kaggle"``: ``kagglehub.dataset_download("jessicali9530/celeba-dataset")`` (1.4 GB;
+    a Kaggle API token may be needed: see docs/data.md), the reliable route.
+    ``source="huggingface"``: the ``flwrlabs/celeba`` mirror through the ``datasets`` package; the
+    first ``counts`` images of each split are exported to ``root/{train,valid,test}/`` as PNG,
+    named by CelebA's official numbering (the mirror keeps the official split sizes; its order
+    within a split is taken to be the official one). ``"auto"``: Kaggle, then Hugging Face.
+    Nothing is downloaded where downloads are not allowed (an error says so).
+    """
+    from aminet.weights import HOW_TO_ALLOW, downloads_allowed
+
+    if source not in ("auto", "kaggle", "huggingface"):
+        raise ValueError(f"source must be auto, kaggle or huggingface, got {source!r}")
+    if not downloads_allowed():
+        raise RuntimeError(
+            "downloading CelebA is only done on Colab or with AMINET_DOWNLOAD=1 set; "
+            f"elsewhere put CelebA in a folder yourself (docs/data.md), {HOW_TO_ALLOW}"
+        )
+    errors = []
+    if source in ("auto", "kaggle"):
+        try:
+            import kagglehub
+
+            return Path(kagglehub.dataset_download(KAGGLE_DATASET))
+        except Exception as err:  # not installed, no token, quota: try the next route
+            errors.append(f"kaggle: {type(err).__name__}: {err}")
+            if source == "kaggle":
+                raise RuntimeError(errors[-1]) from None
+            print(f"Kaggle did not work ({errors[-1]}); trying Hugging Face", file=sys.stderr)
+    try:
+        return _export_hf_mirror(Path(root), counts or CELEBA_COUNTS, progress)
+    except Exception as err:
+        errors.append(f"huggingface: {type(err).__name__}: {err}")
+    raise RuntimeError("could not fetch CelebA: " + "; ".join(errors))
+
+
+def _export_hf_mirror(root: Path, counts: dict[str, int], progress: bool) -> Path:
+    from datasets import load_dataset
+
+    for split, n in counts.items():
+        if n <= 0:
+            continue
+        folder = root / _HF_SPLITS[split]
+        folder.mkdir(parents=True, exist_ok=True)
+        rows = load_dataset(HF_MIRROR, split=f"{_HF_SPLITS[split]}[:{n}]")
+        iterator = range(len(rows))
+        if progress:
+            from tqdm.auto import tqdm
+
+            iterator = tqdm(iterator, desc=f"export {split}", unit="img")
+        for i in iterator:
+            target = folder / f"{_OFFICIAL_FIRST[split] + i:06d}.png"
+            if not target.exists():
+                image = rows[i]["image"].convert("RGB")
+                tmp = target.with_name(target.name + ".tmp")
+                image.save(tmp, format="PNG")
+                os.replace(tmp, target)
+    return root
