@@ -430,11 +430,15 @@ def build_dataset(
     if limit is not None and limit < 1:
         raise ValueError(f"limit must be a positive number of images, got {limit}")
     kind, _, arg = spec.partition(":")
-    if kind == "synthetic" and not arg:
+    if kind == "synthetic" and (not arg or arg.startswith("natural=")):
         from aminet.data.synthfaces import SPLIT_SIZES
 
         size = min(limit, SPLIT_SIZES[split]) if limit else None
-        return SynthFaces(split, size=size, seed=seed, augment=augment)
+        try:  # synthetic:natural=P mixes shipped photos into a fraction P of the training images
+            mix = float(arg.partition("=")[2]) if arg else 0.0
+        except ValueError:
+            raise ValueError(f"{spec}: expected synthetic:natural=P with P in [0, 1]") from None
+        return SynthFaces(split, size=size, seed=seed, augment=augment, natural_mix=mix)
     if kind in ("celeba", "folder", "lr") and arg:
         root = Path(arg).expanduser()
         if not root.is_dir():
