@@ -182,11 +182,12 @@ def run_detect(files: list[Path], model, device, out: Path, *, compare: bool = F
         except BadImageError as err:
             raise UserError(str(err)) from None
         try:
-            # photos to enlarge x8 are small and the cascade misses faces under ~50 px: detect
-            # on an enlargement (measured on the group photo of tests/test_faces_detect.py)
+            # a face the model can restore is ~8 px wide (the 16x16 framing), and the cascade
+            # misses faces under ~24 px: detect on an enlargement (found down to 8 px boxes on the
+            # group photo of tests/test_faces_detect.py)
             side = max(photo.shape[:2])
-            upsample = 4 if side <= 640 else 2 if side <= 1280 else 1
-            faces = detect_faces(photo, min_size=12, upsample=upsample)
+            upsample = 8 if side <= 400 else 4 if side <= 1000 else 2 if side <= 2000 else 1
+            faces = detect_faces(photo, min_size=6, upsample=upsample)
         except FacesExtraMissing as err:
             raise UserError(str(err)) from None
         result, restorations = restore_photo(
@@ -194,16 +195,17 @@ def run_detect(files: list[Path], model, device, out: Path, *, compare: bool = F
         )
         target = out / f"{path.stem}_faces_x8.png"
         Image.fromarray(result).save(target)
-        big = [r.face_px for r in restorations if r.face_px > 8]
+        kept = [r for r in restorations if not r.pasted]
         print(
-            f"{path} ({photo.shape[1]}x{photo.shape[0]}): {len(faces)} face(s) found -> {target} "
-            f"({result.shape[1]}x{result.shape[0]})"
+            f"{path} ({photo.shape[1]}x{photo.shape[0]}): {len(faces)} face(s) found, "
+            f"{len(faces) - len(kept)} restored -> {target} ({result.shape[1]}x{result.shape[0]})"
         )
-        if big:
+        if kept:
+            factor = max(r.shrink for r in kept)
             print(
-                f"  note: {len(big)} face(s) larger than the model's 16x16 input were shrunk to it "
-                "first (the model enlarges 16 -> 128 pixels); shrink the photo or use "
-                "--input-kind hr on aligned crops to judge the model"
+                f"  {len(kept)} face(s) left as bicubic: larger than the model's 16x16 input "
+                f"(up to {factor:.1f}x); shrink the photo about {factor:.0f}x first, or judge the "
+                "model on aligned crops with --input-kind hr"
             )
         if compare:
             for i, r in enumerate(restorations):

@@ -5,10 +5,11 @@ in it is replaced by the model's restoration. Each face is warped (similarity tr
 five landmarks) to the 16x16 framing of the training data's LR faces, super-resolved to 128x128,
 warped back into the enlarged photo and blended with a soft-edged mask.
 
-A face larger than that 16x16 framing in the photo is shrunk to it first (antialiased), because
-the model only knows how to go from 16 to 128 pixels; the result then holds less detail than the
-photo had. Shrink or crop such photos first, or evaluate the model on them as HR faces
-(``aminet upscale --input-kind hr``).
+A face much larger than that 16x16 framing (more than ``max_shrink`` times) is left as bicubic
+and reported (``pasted=False``): the model only knows how to go from 16 to 128 pixels, and
+shrinking such a face to 16x16 first would throw away detail the photo has (the restoration was
+visibly blurrier than the bicubic around it). Shrink such photos first, or evaluate the model on
+aligned crops as HR faces (``aminet upscale --input-kind hr``).
 """
 
 from __future__ import annotations
@@ -32,7 +33,9 @@ class FaceRestoration:
     bicubic: np.ndarray  # (128, 128, 3) uint8: the bicubic enlargement (the network input)
     restored: np.ndarray  # (128, 128, 3) uint8: the model's output
     matrix: np.ndarray  # 2x3: photo pixels -> LR crop pixels
-    face_px: float  # eye-to-mouth size of the face in the photo, in pixels (16 px framing: ~5)
+    face_px: float  # eye-to-mouth size of the face in the photo, in pixels (16 px framing: ~3.7)
+    shrink: float  # how many times the face was shrunk to fit the 16x16 framing (<= 1: not)
+    pasted: bool  # pasted into the photo (False: larger than max_shrink allows, left bicubic)
 
 
 def _to_tensor(arr: np.ndarray) -> torch.Tensor:
@@ -55,7 +58,12 @@ def _scale_matrix(matrix: np.ndarray, factor: int) -> np.ndarray:
 
 
 def restore_photo(
-    photo: np.ndarray, model: torch.nn.Module, landmarks: list, *, device="cpu"
+    photo: np.ndarray,
+    model: torch.nn.Module,
+    landmarks: list,
+    *,
+    device="cpu",
+    max_shrink: float = 1.5,
 ) -> tuple[np.ndarray, list[FaceRestoration]]:
     """Enlarge ``photo`` (H, W, 3) uint8 x8 and restore the faces at ``landmarks`` (a list of
     (5, 2) arrays). Returns ``(the enlarged photo (8H, 8W, 3) uint8, one FaceRestoration each)``."""
@@ -75,7 +83,12 @@ def restore_photo(
         with torch.inference_mode():
             sr = model(inp[None].to(device))[0].float().clamp(0, 1).cpu()
         restored = _to_uint8(sr)
-        out = paste_back(out, restored, _scale_matrix(matrix, SCALE))
+        shrink = 1.0 / float(np.sqrt(abs(np.linalg.det(matrix[:, :2]))))
+        pasted = shrink <= max_shrink
+        if pasted:
+            out = paste_back(out, restored, _scale_matrix(matrix, SCALE))
         face_px = float(np.linalg.norm(points[3:].mean(0) - points[:2].mean(0)))
-        restorations.append(FaceRestoration(lr, _to_uint8(inp), restored, matrix, face_px))
+        restorations.append(
+            FaceRestoration(lr, _to_uint8(inp), restored, matrix, face_px, shrink, pasted)
+        )
     return out, restorations
