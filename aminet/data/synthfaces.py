@@ -676,7 +676,7 @@ def natural_patch(rng: np.random.Generator, size: int = IMAGE_SIZE) -> np.ndarra
     crop = img[top : top + side, left : left + side]
     if side != size:
         crop = np.asarray(Image.fromarray(crop).resize((size, size), Image.Resampling.BICUBIC))
-    return np.ascontiguousarray(crop[:, ::-1] if rng.random() < 0.5 else crop)
+    return np.array(crop[:, ::-1] if rng.random() < 0.5 else crop)  # a writable copy
 
 
 class SynthFaces(Dataset):
