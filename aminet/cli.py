@@ -28,6 +28,7 @@ COMMANDS = (
     "eval",
     "bench",
     "prepare_celeba",
+    "prepare_faces",
     "ablate",
 )  # modules under aminet/commands/
 

@@ -63,12 +63,40 @@ def get_model_entry(name: str) -> ModelEntry:
         raise ValueError(f"unknown model {name!r}; known models: {known}") from None
 
 
-def create_model(name: str, **overrides) -> nn.Module:
-    """Build the registered model ``name``; keyword ``overrides`` replace its default options."""
+def create_model(
+    name: str, *, weights: str | None = None, weights_sha256: str | None = None, **overrides
+) -> nn.Module:
+    """Build the registered model ``name``; keyword ``overrides`` replace its default options.
+
+    ``weights``: a path or URL of trained weights (an aminet checkpoint such as the demo's
+    ``best.pt``, or a bare state dict), as torchvision's ``weights=``. Their SHA-256 is checked
+    against ``weights_sha256`` (or the hash in a torch.hub-style name ``NAME-<hex>.pt``); a
+    mismatch, a checkpoint of another model or weights that do not fit raise a clear error.
+    A checkpoint's own options are used unless ``overrides`` are given.
+    """
     entry = get_model_entry(name)
+    state = None
+    if weights is not None:
+        from aminet.weights import WeightsError, read_weights
+
+        state = read_weights(weights, weights_sha256)
+        saved = state.get("model_name")
+        if saved and saved != name:
+            raise WeightsError(f"{state['path']} holds weights of {saved!r}, not {name!r}")
+        if not overrides:
+            overrides = dict(state.get("model_kwargs") or {})
     kwargs = {**entry.defaults, **overrides}
     model = entry.builder(**kwargs)
     # Remember how the model was made so checkpoints can rebuild it.
     model.model_name = name
     model.model_kwargs = dict(overrides)
+    if state is not None:
+        try:
+            model.load_state_dict(state["model"])
+        except RuntimeError as err:
+            first = str(err).strip().splitlines()[0]
+            raise WeightsError(
+                f"{state['path']}: the weights do not fit {name!r}: {first[:200]}"
+            ) from None
+        model.eval()
     return model

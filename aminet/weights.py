@@ -12,6 +12,8 @@ import os
 import sys
 from pathlib import Path
 
+import torch
+
 
 def downloads_allowed() -> bool:
     from aminet.colab import on_colab  # also true in `!aminet ...` subprocesses on Colab
@@ -84,3 +86,80 @@ def fetch_pretrained(path: Path, url: str) -> bool:
 HOW_TO_ALLOW = (
     "or set AMINET_DOWNLOAD=1 on a machine with internet access to fetch it automatically"
 )
+
+
+# --- weights for aminet's own models, torchvision-style: create_model(name, weights=...) ---------
+
+
+class WeightsError(ValueError):
+    """Weights that cannot be used: missing, not downloadable here, corrupt, or for another model."""
+
+
+def sha256_of(path: str | Path) -> str:
+    """The SHA-256 of a file, as 64 hex digits."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _hash_prefix_from_name(path: Path) -> str | None:
+    # torch.hub's convention: NAME-<first hex digits of the sha256>.pt (8 or more digits)
+    tail = path.stem.rsplit("-", 1)[-1] if "-" in path.stem else ""
+    if len(tail) >= 8 and all(c in "0123456789abcdef" for c in tail.lower()):
+        return tail.lower()
+    return None
+
+
+def resolve_weights(source: str | Path, sha256: str | None = None) -> Path:
+    """A local file for ``source`` (a path, or an http(s)/file URL fetched once into
+    ``$TORCH_HOME/hub/checkpoints/`` when downloads are allowed, like torchvision's weights),
+    with its SHA-256 checked against ``sha256`` (full or a prefix) or, failing that, against the
+    hash prefix of a torch.hub-style file name (``NAME-<hex>.pt``)."""
+    text = str(source)
+    if "://" in text:
+        name = text.rstrip("/").rsplit("/", 1)[-1].split("?")[0]
+        path = Path(torch.hub.get_dir()) / "checkpoints" / name
+        if not fetch_pretrained(path, text):
+            raise WeightsError(
+                f"weights {text} are not in {path} and were not downloaded: put the file "
+                f"there, pass a local path, {HOW_TO_ALLOW}"
+            )
+    else:
+        path = Path(text).expanduser()
+        if not path.is_file():
+            raise WeightsError(f"weights file {path} does not exist")
+    expected = (sha256 or _hash_prefix_from_name(path) or "").lower()
+    if expected:
+        actual = sha256_of(path)
+        if not actual.startswith(expected):
+            raise WeightsError(
+                f"{path}: SHA-256 {actual[: max(len(expected), 12)]}... does not match the "
+                f"expected {expected}...: the file is corrupt, incomplete or not the one named; "
+                "delete it and fetch it again"
+            )
+    return path
+
+
+def read_weights(source: str | Path, sha256: str | None = None) -> dict:
+    """``{"model": state_dict, "model_name": ..., "model_kwargs": ...}`` from an aminet checkpoint
+    or a bare state dict (then without name and options), read with ``weights_only=True``."""
+    path = resolve_weights(source, sha256)
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as err:
+        raise WeightsError(
+            f"{path}: not a readable weights file ({type(err).__name__}: {err})"
+        ) from None
+    if isinstance(state, dict) and isinstance(state.get("model"), dict):
+        return {**state, "path": str(path)}
+    if (
+        isinstance(state, dict)
+        and state
+        and all(isinstance(v, torch.Tensor) for v in state.values())
+    ):
+        return {"model": state, "path": str(path)}
+    raise WeightsError(f"{path}: neither an aminet checkpoint nor a state dict")

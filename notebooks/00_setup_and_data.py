@@ -214,7 +214,7 @@ assert p_aa > p_no
 # | spec | what | where the files go |
 # |---|---|---|
 # | `synthetic` | SynthFaces (built in) | nothing to download |
-# | `celeba:DIR` | CelebA, the paper's 18,000 train / 1,000 test faces | `DIR/img_align_celeba/` + `DIR/list_eval_partition.txt` |
+# | `celeba:DIR` | CelebA, the paper's 18,000 train / 1,000 test faces | `DIR/img_align_celeba/` + `DIR/list_eval_partition.txt`, or Kaggle's copy as downloaded (step 5) |
 # | `folder:DIR` | any HR faces (Helen, SCface, yours) | `DIR/<split>/*.png`, or images directly in `DIR` |
 # | `lr:DIR` | LR faces to upscale (no ground truth) | images in `DIR` |
 #
@@ -344,10 +344,120 @@ show(
 )
 
 # %% [markdown]
+# ## Step 5: a photograph beside SynthFaces
+# A SynthFace is a drawing, not a photograph. Two public-domain face photos ship with packages
+# already installed: Grace Hopper (U.S. Navy; matplotlib) and the astronaut Eileen Collins (NASA;
+# scikit-image). `aminet.data.realfaces` crops them in the training framing: five landmarks
+# (eyes, nose, mouth corners) stored in the package, a similarity transform onto CelebA's aligned
+# template, 128 x 128. They are for measuring only, never for training.
+#
+# What differs, measured: bicubic's PSNR-Y, and how much of each image's energy lies at
+# frequencies a 16 x 16 image cannot hold (above its Nyquist limit, 8 cycles per image width).
+
+# %%
+from aminet.data.realfaces import RealFaces
+
+photos = RealFaces()  # both photos when scikit-image is installed, else Grace Hopper alone
+synth = SynthFaces("test", size=len(photos))
+
+
+def high_frequency_share(img):
+    """Fraction of the Y channel's spectral energy (mean removed) above 8 cycles per image."""
+    y = rgb_to_y(img[None])[0, 0]
+    power = torch.fft.fftshift(torch.fft.fft2(y - y.mean())).abs().pow(2)
+    n = y.shape[-1]
+    f = torch.arange(n) - n // 2
+    radius = (f[None, :] ** 2 + f[:, None] ** 2).sqrt()
+    return (power[radius > 8].sum() / power.sum()).item()
+
+
+rows = []
+for dataset, kind in ((photos, "photo"), (synth, "SynthFace")):
+    for i in range(len(dataset)):
+        it = dataset[i]
+        rows.append(
+            (
+                kind,
+                it["name"],
+                psnr(it["input"][None], it["hr"][None]).item(),
+                high_frequency_share(it["hr"]),
+            )
+        )
+print(f"{'':10s} {'face':22s} {'bicubic PSNR-Y':>15s} {'energy above 8 c/img':>21s}")
+for kind, name, p, hf in rows:
+    print(f"{kind:10s} {name:22s} {p:12.2f} dB {hf:20.1%}")
+photo_psnr = sum(r[2] for r in rows if r[0] == "photo") / len(photos)
+synth_psnr = sum(r[2] for r in rows if r[0] == "SynthFace") / len(synth)
+print(f"mean bicubic PSNR-Y: photos {photo_psnr:.2f} dB, SynthFaces {synth_psnr:.2f} dB")
+show(
+    [photos[0]["hr"], photos[0]["input"], synth[0]["hr"], synth[0]["input"]],
+    ["photo (HR)", "photo: bicubic x8", "SynthFace (HR)", "SynthFace: bicubic x8"],
+)
+assert photo_psnr < synth_psnr, "photographs lose more to x8 than the drawings"
+
+# %% [markdown]
+# Photographs carry film grain, skin texture and busy backgrounds that bicubic cannot restore and
+# that SynthFaces draw only partly: a model trained on SynthFaces alone must be judged on
+# photographs too (`aminet demo` reports both), and trained on real faces (CelebA, below) for real
+# use.
+#
+# ### CelebA on Colab
+# The paper trains on CelebA (18,000 train / 1,000 test faces of 128 x 128). On Colab the
+# reliable route is Kaggle's copy (`jessicali9530/celeba-dataset`, 1.4 GB), through `kagglehub`:
+#
+# 1. sign in at kaggle.com, open *Settings -> API -> Create New Token*: it downloads `kaggle.json`
+#    holding your user name and key;
+# 2. in Colab, open the key icon (*Secrets*) and add `KAGGLE_USERNAME` and `KAGGLE_KEY` with those
+#    two values, and let this notebook read them (or upload `kaggle.json` to `~/.kaggle/`);
+# 3. set `GET_CELEBA = True` below and run the cell.
+#
+# If Kaggle fails (no token, quota), the cell falls back to the Hugging Face mirror
+# `flwrlabs/celeba` (no account needed) and exports the needed images to a folder.
+# `torchvision.datasets.CelebA(download=True)` is not used: its Google Drive download often fails
+# (quota, "too many users"). The cell then crops the faces the paper's way
+# (`aminet prepare-celeba`, the aligned protocol; docs/data.md compares it with SPARNet's) and
+# prints bicubic's PSNR-Y on the prepared test split beside the paper's 23.61 dB. Offline, in the
+# tests, or with `GET_CELEBA = False` it does nothing.
+
+# %%
+GET_CELEBA = False  # Colab: set True to download (1.4 GB) and prepare CelebA, about 10 minutes
+CELEBA_DIR = Path("/content/celeba_128")
+
+if GET_CELEBA and "google.colab" in sys.modules and not is_smoke():
+    import os
+    import subprocess
+
+    from aminet.data.prepare import download_celeba, prepare_celeba
+
+    try:  # Colab secrets -> the environment variables kagglehub reads
+        from google.colab import userdata
+
+        for key in ("KAGGLE_USERNAME", "KAGGLE_KEY"):
+            os.environ.setdefault(key, userdata.get(key))
+    except Exception as err:
+        print("no Kaggle secrets (", err, "): kagglehub may ask, or the fallback is used")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "kagglehub", "datasets"], check=True
+    )
+    raw = download_celeba("/content/celeba_raw")
+    if not (CELEBA_DIR / "test").is_dir():
+        summary = prepare_celeba(raw, CELEBA_DIR)
+        print(
+            f"bicubic PSNR-Y on the prepared test split: {summary['bicubic_psnr_y_test']:.2f} dB "
+            "(the paper: 23.61 dB)"
+        )
+    celeba_test = build_dataset(f"celeba:{CELEBA_DIR}", "test")
+    print(len(celeba_test), "CelebA test faces ready: use --data celeba:" + str(CELEBA_DIR))
+else:
+    print("CelebA not fetched (set GET_CELEBA = True on Colab); the course runs on SynthFaces")
+
+# %% [markdown]
 # ## Summary
 # - The task: 16 x 16 -> 128 x 128. Models take the bicubic enlargement and return a face of the
 #   same size.
 # - The degradation is antialiased bicubic (PIL/MATLAB); plain bicubic changes every number.
 # - `build_dataset("synthetic" | "celeba:DIR" | "folder:DIR", split)` gives the same items.
 # - PSNR and SSIM on Y (MATLAB's luma, peak 255), per image, then averaged; always say Y or RGB.
+# - Photographs are harder than SynthFaces for bicubic (and for models trained on drawings):
+#   measure on both. CelebA on Colab: Kaggle through kagglehub, then `prepare_celeba`.
 # - Bicubic is the floor. Next: **01 · SA**, the first building block of AMINet.

@@ -402,6 +402,91 @@ plt.show()
 assert sr.shape == (4, 3, 128, 128)
 
 # %% [markdown]
+# ### The same model on photographs
+# Everything so far was SynthFaces, drawings. The real test is a photograph the model never saw:
+# the two public-domain faces that matplotlib and scikit-image ship (Grace Hopper, the astronaut
+# Eileen Collins), cropped in the training framing from stored landmarks
+# (`aminet.data.realfaces`). A model trained only on drawings gains less here, and may paint
+# drawing-like detail (hard outlines, cartoon eyes): look at the faces.
+
+# %%
+from aminet.data.realfaces import RealFaces
+
+photos = RealFaces()
+ours_real = evaluate(model, photos, batch_size=2, device=DEVICE, vif=False, progress=False)
+base_real = evaluate(
+    aminet.create_model("bicubic"), photos, batch_size=2, vif=False, progress=False
+)
+print(f"{'':10s} {'PSNR-Y':>8s} {'SSIM-Y':>8s}   ({len(photos)} real face photos)")
+for name, s in (("bicubic", base_real), (ckpt["model_name"], ours_real)):
+    print(f"{name:10s} {s['psnr_y']:8.2f} {s['ssim_y']:8.4f}")
+print(
+    f"gain over bicubic: SynthFaces {ours['psnr_y'] - base['psnr_y']:+.2f} dB, "
+    f"photos {ours_real['psnr_y'] - base_real['psnr_y']:+.2f} dB"
+)
+with torch.no_grad():
+    sr_real = model(torch.stack([photos[i]["input"] for i in range(len(photos))]).to(DEVICE))
+sr_real = sr_real.clamp(0, 1).cpu()
+fig, axes = plt.subplots(len(photos), 3, figsize=(6.3, 2.2 * len(photos)), squeeze=False)
+for row in range(len(photos)):
+    it = photos[row]
+    for ax, img, title in zip(
+        axes[row], [it["input"], sr_real[row], it["hr"]], ["bicubic", "model", "photo"]
+    ):
+        ax.imshow(img.permute(1, 2, 0))
+        ax.set_title(title if row == 0 else "")
+        ax.axis("off")
+plt.tight_layout()
+plt.show()
+assert ours_real["n"] == len(photos) and math.isfinite(ours_real["psnr_y"])
+
+# %% [markdown]
+# ### Training on CelebA (Colab)
+# To train on real faces, fetch and prepare CelebA as in notebook 00, step 5 (Kaggle via
+# `kagglehub` with your API token in Colab's *Secrets* as `KAGGLE_USERNAME` / `KAGGLE_KEY`; the
+# Hugging Face mirror as the fallback), then train with `data="celeba:DIR"`. Set
+# `TRAIN_ON_CELEBA = True` on a Colab GPU; elsewhere this cell does nothing.
+
+# %%
+TRAIN_ON_CELEBA = False  # Colab + GPU: download (1.4 GB), prepare and train on CelebA
+CELEBA_DIR = Path("/content/celeba_128")
+
+if TRAIN_ON_CELEBA and "google.colab" in sys.modules and not is_smoke():
+    import os
+    import subprocess
+
+    from aminet.data.prepare import download_celeba, prepare_celeba
+
+    try:
+        from google.colab import userdata
+
+        for key in ("KAGGLE_USERNAME", "KAGGLE_KEY"):
+            os.environ.setdefault(key, userdata.get(key))
+    except Exception as err:
+        print("no Kaggle secrets (", err, "): the fallback may be used")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "kagglehub", "datasets"], check=True
+    )
+    if not (CELEBA_DIR / "test").is_dir():
+        summary = prepare_celeba(download_celeba("/content/celeba_raw"), CELEBA_DIR)
+        print(
+            f"bicubic PSNR-Y on the test split: {summary['bicubic_psnr_y_test']:.2f} dB (paper: 23.61)"
+        )
+    celeba_config = preset_config(
+        "short", data=f"celeba:{CELEBA_DIR}", minutes=30, out=str(RUNS / "celeba")
+    )
+    if (Path(celeba_config.out) / "last.pt").exists():
+        celeba_config.resume = str(Path(celeba_config.out) / "last.pt")
+    celeba_history = train(celeba_config)
+    celeba_model = load_model(Path(celeba_config.out) / "best.pt", map_location=DEVICE)
+    real = evaluate(celeba_model, photos, batch_size=2, device=DEVICE, vif=False, progress=False)
+    print(
+        f"CelebA-trained model on the photos: {real['psnr_y']:.2f} dB (bicubic {base_real['psnr_y']:.2f})"
+    )
+else:
+    print("not training on CelebA (set TRAIN_ON_CELEBA = True on a Colab GPU)")
+
+# %% [markdown]
 # ## Step 4: resume after a disconnect
 # A killed run (Colab disconnect, Ctrl-C, a full disk) loses at most the steps since its last
 # `last.pt`. That file holds the model *and* the optimizer's moments, the schedule, the AMP scaler,
@@ -446,7 +531,8 @@ assert torch.allclose(
 #   first test of any training loop.
 # - `train(preset_config(...))` adds the schedule, validation, checkpoints, logs and curves; pick
 #   `smoke`, `short` or `full`, or `aminet train --preset ...` in a terminal.
-# - Evaluate `best.pt` beside bicubic on the same faces; look at the faces, not only the numbers.
+# - Evaluate `best.pt` beside bicubic on the same faces; look at the faces, not only the numbers,
+#   and on photographs too: drawings alone do not teach a model photographs.
 # - `last.pt` + `resume` continues a run exactly; on Colab `runs_dir()` keeps it on Drive, where
 #   notebook 08 finds `l1/best.pt`.
 #

@@ -190,8 +190,9 @@ def test_celeba_missing_or_broken_partition_file(tmp_path):
     (root / "list_eval_partition.txt").write_text("000001.jpg 0\n000002.jpg train\n")
     with pytest.raises(ValueError, match=r"list_eval_partition.txt:2"):
         build_dataset(f"celeba:{root}", "train")
+    (tmp_path / "empty").mkdir()  # (tmp_path itself is torchvision's layout: celeba/ inside)
     with pytest.raises(FileNotFoundError, match="neither a prepared CelebA folder"):
-        build_dataset(f"celeba:{tmp_path}", "test")
+        build_dataset(f"celeba:{tmp_path / 'empty'}", "test")
 
 
 def test_prepare_celeba_writes_deterministic_128px_splits(tmp_path):

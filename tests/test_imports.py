@@ -122,7 +122,9 @@ def test_no_import_cycles_among_aminet_modules(lazy):
 
 @pytest.mark.parametrize("lazy", [False, True], ids=["top-level", "with-lazy-imports"])
 def test_the_registry_imports_no_model_code(lazy):
-    assert imported_modules("aminet.registry", top_level_only=not lazy) == set()
+    # create_model(weights=...) loads a file through aminet.weights (no model code) when asked
+    allowed = set() if not lazy else {"aminet.weights"}
+    assert imported_modules("aminet.registry", top_level_only=not lazy) <= allowed
 
 
 def test_gan_needs_nothing_from_the_trainer():

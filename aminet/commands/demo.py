@@ -39,6 +39,13 @@ def add_parser(sub) -> None:
     )
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument(
+        "--real-faces",
+        metavar="DIR",
+        help="also evaluate on this folder of real face photos (128x128 crops in the training "
+        "framing, e.g. from 'aminet prepare-faces'), besides the two public-domain photos "
+        "shipped by matplotlib and scikit-image that are always measured",
+    )
+    p.add_argument(
         "--threads",
         type=int,
         help="CPU threads for torch (default: all cores; 1 is faster on a busy machine)",
@@ -80,6 +87,9 @@ def run(args) -> int:
         import torch
 
         torch.set_num_threads(args.threads)
+    if args.real_faces is not None:
+        if not Path(args.real_faces).expanduser().is_dir():
+            raise UserError(f"--real-faces {args.real_faces}: no such folder")
     try:
         result = run_demo(
             args.minutes,
@@ -90,6 +100,7 @@ def run(args) -> int:
             progress=args.progress,
             resume=args.resume,
             overwrite=args.overwrite,
+            real_faces=args.real_faces,
         )
     except RunFolderError as err:
         raise UserError(

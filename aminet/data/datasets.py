@@ -30,6 +30,8 @@ __all__ = [
     "build_dataset",
     "celeba_split_files",
     "crop_to_square",
+    "find_celeba_images",
+    "find_split_folder",
     "to_hr",
     "load_rgb",
     "scan_images",
@@ -277,26 +279,76 @@ class LRFolder(Dataset):
 CELEBA_CROP = (0, 20, 178, 198)
 
 
+# Where CelebA's files sit in the layouts students actually get (see docs/data.md):
+# official Google Drive / torchvision: ROOT/img_align_celeba/*.jpg + ROOT/list_eval_partition.txt
+#   (torchvision puts both under ROOT/celeba/, the official archive the list under Eval/);
+# Kaggle (jessicali9530/celeba-dataset, via kagglehub): ROOT/img_align_celeba/img_align_celeba/*.jpg
+#   (nested twice) + ROOT/list_eval_partition.csv (header "image_id,partition");
+# a Hugging Face mirror exported to a folder: ROOT/{train,valid,test}/*.jpg (no partition file).
+_PARTITION_FILES = (
+    "list_eval_partition.txt",
+    "Eval/list_eval_partition.txt",
+    "list_eval_partition.csv",
+    "celeba/list_eval_partition.txt",
+    "celeba/Eval/list_eval_partition.txt",
+    "celeba/list_eval_partition.csv",
+)
+_IMAGE_DIRS = (
+    "img_align_celeba/img_align_celeba",
+    "img_align_celeba",
+    "celeba/img_align_celeba/img_align_celeba",
+    "celeba/img_align_celeba",
+)
+# folder names of the splits in exported mirrors (Hugging Face's flwrlabs/celeba calls val "valid")
+SPLIT_FOLDER_NAMES = {"train": ("train",), "val": ("val", "valid", "validation"), "test": ("test",)}
+
+
 def _find_partition_file(root: Path) -> Path:
-    for candidate in (root / "list_eval_partition.txt", root / "Eval" / "list_eval_partition.txt"):
-        if candidate.is_file():
-            return candidate
+    for name in _PARTITION_FILES:
+        if (root / name).is_file():
+            return root / name
     raise FileNotFoundError(
-        f"CelebA partition file not found: put list_eval_partition.txt in {root} (it comes with "
-        "CelebA, in its Eval/ folder; see data/README.md)"
+        f"CelebA partition file not found: put list_eval_partition.txt (official, in its Eval/ "
+        f"folder) or list_eval_partition.csv (Kaggle) in {root}; see docs/data.md"
     )
 
 
+def find_celeba_images(root: str | Path) -> Path | None:
+    """CelebA's folder of aligned images in any known layout (Kaggle's nested one first), or None."""
+    root = Path(root)
+    for name in _IMAGE_DIRS:
+        folder = root / name
+        if folder.is_dir() and any(p.suffix.lower() == ".jpg" for p in folder.iterdir()):
+            return folder
+    for name in _IMAGE_DIRS:  # an empty or PNG folder: still the right place, say so later
+        if (root / name).is_dir():
+            return root / name
+    return None
+
+
+def find_split_folder(root: str | Path, split: str) -> Path | None:
+    """``root/<split>/`` under any of its names (``val``, ``valid``, ``validation``), or None."""
+    for name in SPLIT_FOLDER_NAMES[split]:
+        if (Path(root) / name).is_dir():
+            return Path(root) / name
+    return None
+
+
 def _partition_names(root: Path, split: str) -> list[str]:
-    """File names of one split of CelebA's official partition, in file-name order."""
+    """File names of one split of CelebA's official partition, in file-name order.
+
+    Reads the official ``NAME PARTITION`` text file or Kaggle's CSV (``image_id,partition`` with a
+    header line)."""
     if split not in CELEBA_PARTITIONS:
         raise ValueError(f"unknown split {split!r}; expected one of {', '.join(CELEBA_PARTITIONS)}")
     partition_file = _find_partition_file(root)
     wanted = CELEBA_PARTITIONS[split]
     names = []
     for line_no, line in enumerate(partition_file.read_text().splitlines(), 1):
-        parts = line.split()
+        parts = line.replace(",", " ").split()
         if not parts:
+            continue
+        if line_no == 1 and parts == ["image_id", "partition"]:  # Kaggle's CSV header
             continue
         if len(parts) != 2 or not parts[1].isdigit():
             raise ValueError(f"{partition_file}:{line_no}: expected 'NAME PARTITION', got {line!r}")
@@ -308,12 +360,13 @@ def _partition_names(root: Path, split: str) -> list[str]:
 def celeba_split_files(root: str | Path, split: str, count: int | None = None) -> list[Path]:
     """The deterministic CelebA subset of a split: the first ``count`` (default 18,000 train /
     200 val / 1,000 test) images of the official partition, in file-name order, that exist in
-    ``img_align_celeba``."""
+    ``img_align_celeba`` (official, torchvision or Kaggle layout)."""
     root = Path(root)
-    image_dir = root / "img_align_celeba"
-    if not image_dir.is_dir():
+    image_dir = find_celeba_images(root)
+    if image_dir is None:
         raise FileNotFoundError(
-            f"{image_dir} not found (expected CelebA's img_align_celeba folder)"
+            f"{root / 'img_align_celeba'} not found (expected CelebA's img_align_celeba folder, "
+            "or Kaggle's img_align_celeba/img_align_celeba)"
         )
     names = _partition_names(root, split)
     files = [image_dir / n for n in names if (image_dir / n).is_file()]
@@ -334,13 +387,16 @@ def _precropped_split_files(root: Path, split: str) -> list[Path]:
 
 
 def _celeba(root: Path, split: str, **kwargs) -> FaceFolder:
-    """CelebA in one of three layouts: prepared (root/<split>/ from 'aminet prepare-celeba'), raw
-    (root/img_align_celeba/ + the partition file), or a flat folder of faces already cropped to
-    128x128 with the partition file beside them."""
-    if (root / split).is_dir():
-        return FaceFolder(root / split, **kwargs)
+    """CelebA in one of these layouts: prepared or exported split folders (root/<split>/ from
+    'aminet prepare-celeba', or a Hugging Face mirror's root/{train,valid,test}/ whose 178x218
+    images the HR policy's centred square crops exactly like CELEBA_CROP), raw (official,
+    torchvision or Kaggle: img_align_celeba/ + the partition file), or a flat folder of faces
+    already cropped to 128x128 with the partition file beside them."""
+    split_dir = find_split_folder(root, split)
+    if split_dir is not None:
+        return FaceFolder(split_dir, **kwargs)
     kwargs.pop("check", None)  # up to 200k files: checked lazily, errors name the file
-    if (root / "img_align_celeba").is_dir():
+    if find_celeba_images(root) is not None:
         return FaceFolder(
             files=celeba_split_files(root, split), crop=CELEBA_CROP, check=False, **kwargs
         )
@@ -353,8 +409,8 @@ def _celeba(root: Path, split: str, **kwargs) -> FaceFolder:
             ) from None
     raise FileNotFoundError(
         f"{root} is neither a prepared CelebA folder (with {split}/) nor raw CelebA (with "
-        "img_align_celeba/ and list_eval_partition.txt) nor a folder of cropped CelebA faces; "
-        "see data/README.md"
+        "img_align_celeba/ and list_eval_partition.txt or .csv) nor a folder of cropped CelebA "
+        "faces; see docs/data.md"
     )
 
 
@@ -399,11 +455,15 @@ def build_dataset(
     if limit is not None and limit < 1:
         raise ValueError(f"limit must be a positive number of images, got {limit}")
     kind, _, arg = spec.partition(":")
-    if kind == "synthetic" and not arg:
+    if kind == "synthetic" and (not arg or arg.startswith("natural=")):
         from aminet.data.synthfaces import SPLIT_SIZES
 
         size = min(limit, SPLIT_SIZES[split]) if limit else None
-        return SynthFaces(split, size=size, seed=seed, augment=augment)
+        try:  # synthetic:natural=P mixes shipped photos into a fraction P of the training images
+            mix = float(arg.partition("=")[2]) if arg else 0.0
+        except ValueError:
+            raise ValueError(f"{spec}: expected synthetic:natural=P with P in [0, 1]") from None
+        return SynthFaces(split, size=size, seed=seed, augment=augment, natural_mix=mix)
     if kind in ("celeba", "folder", "lr") and arg:
         root = Path(arg).expanduser()
         if not root.is_dir():

@@ -27,7 +27,7 @@ try:  # the ufunc behind np.clip; np.clip adds ~10 us of Python per call
 except ImportError:  # numpy < 2
     from numpy.core.umath import clip as _umath_clip
 
-__all__ = ["SynthFaces", "render_face", "SPLIT_SIZES", "IMAGE_SIZE"]
+__all__ = ["SynthFaces", "render_face", "natural_patch", "SPLIT_SIZES", "IMAGE_SIZE"]
 
 IMAGE_SIZE = 128
 # Train/test mirror the paper's CelebA counts (18,000 / 1,000). The validation split is small on
@@ -622,6 +622,63 @@ def face_rng(seed: int, split: str, index: int) -> np.random.Generator:
     return np.random.Generator(np.random.Philox(key=key))
 
 
+# Photographs that installed packages ship, for photographic texture (``natural_mix``): all of
+# scikit-image's colour and grey sample photos that load offline, *except* the astronaut, which
+# aminet evaluates on (aminet.data.realfaces). Chelsea and cat are one photo; it counts once.
+NATURAL_IMAGES = (
+    "chelsea",
+    "coffee",
+    "rocket",
+    "immunohistochemistry",
+    "hubble_deep_field",
+    "stereo_motorcycle",
+    "retina",
+    "grass",
+    "gravel",
+    "brick",
+    "camera",
+    "clock",
+)
+
+
+@lru_cache(maxsize=1)
+def _natural_images() -> tuple[np.ndarray, ...]:
+    try:
+        from skimage import data
+    except ImportError:
+        raise ImportError(
+            "natural_mix needs scikit-image's sample photos: pip install scikit-image"
+        ) from None
+    images = []
+    for name in NATURAL_IMAGES:
+        try:
+            arr = getattr(data, name)()
+        except Exception:  # a sample a given scikit-image version does not ship offline
+            continue
+        arr = arr[0] if isinstance(arr, tuple) else arr  # stereo pairs
+        arr = np.repeat(arr[..., None], 3, axis=2) if arr.ndim == 2 else arr[..., :3]
+        images.append(np.ascontiguousarray(arr.astype(np.uint8)))
+    if not images:
+        raise ImportError("scikit-image ships none of its sample photos here")
+    return tuple(images)
+
+
+def natural_patch(rng: np.random.Generator, size: int = IMAGE_SIZE) -> np.ndarray:
+    """A random ``size`` x ``size`` crop of one shipped photo (random scale 1/4-1, antialiased),
+    as (size, size, 3) uint8: photographic texture, grain and edges for training."""
+    from PIL import Image
+
+    images = _natural_images()
+    img = images[int(rng.integers(len(images)))]
+    h, w = img.shape[:2]
+    side = int(rng.integers(size, max(size + 1, min(h, w, 4 * size) + 1)))
+    top, left = int(rng.integers(h - side + 1)), int(rng.integers(w - side + 1))
+    crop = img[top : top + side, left : left + side]
+    if side != size:
+        crop = np.asarray(Image.fromarray(crop).resize((size, size), Image.Resampling.BICUBIC))
+    return np.array(crop[:, ::-1] if rng.random() < 0.5 else crop)  # a writable copy
+
+
 class SynthFaces(Dataset):
     """The built-in procedural face dataset: 18,000 train / 200 val / 1,000 test faces of 128x128.
 
@@ -639,7 +696,11 @@ class SynthFaces(Dataset):
         seed: int = 0,
         augment: bool = False,
         scale: int = 8,
+        natural_mix: float = 0.0,
     ):
+        if not 0.0 <= natural_mix <= 1.0:
+            raise ValueError(f"natural_mix must be in [0, 1], got {natural_mix}")
+        self.natural_mix = float(natural_mix) if split == "train" else 0.0  # train split only
         if split not in SPLIT_SIZES:
             raise ValueError(f"unknown split {split!r}; expected one of {', '.join(SPLIT_SIZES)}")
         n = SPLIT_SIZES[split] if size is None else int(size)
@@ -662,6 +723,11 @@ class SynthFaces(Dataset):
             raise IndexError(
                 f"index {index} out of range for SynthFaces({self.split!r}) of size {self.n}"
             )
+        if self.natural_mix > 0:
+            # a separate stream (seed offset) decides, so the faces themselves stay the same
+            pick = face_rng(self.seed + (1 << 31), self.split, index)
+            if pick.random() < self.natural_mix:
+                return natural_patch(pick)
         return render_face(face_rng(self.seed, self.split, index))
 
     def __getitem__(self, index: int) -> dict:
