@@ -18,7 +18,7 @@
 #
 # **Open in Colab:** this copy of the course names no public GitHub repository, so there is no Colab link. In Colab use *File > Upload notebook* to open this file, then run the setup cell below: it says how to install the course package.
 #
-# **Measured time on a CPU:** 33 s for the solutions, every cell, `AMINET_PRESET=default` (2-core x86_64 CPU, load average 7.5; written by `aminet course release --execute`). No GPU time has been measured.
+# **Measured time on a CPU:** 21 s for the solutions, every cell, `AMINET_PRESET=default` (2-core x86_64 CPU, load average 0.6; written by `aminet course release --execute`). No GPU time has been measured.
 #
 # **Goals.** After this notebook you can
 # 1. state the task AMINet solves: a 16 x 16 face in, a 128 x 128 face out (x8),

@@ -18,7 +18,7 @@
 #
 # **Open in Colab:** this copy of the course names no public GitHub repository, so there is no Colab link. In Colab use *File > Upload notebook* to open this file, then run the setup cell below: it says how to install the course package.
 #
-# **Measured time on a CPU:** 61 s for the solutions, every cell, `AMINET_PRESET=smoke` (2-core x86_64 CPU, load average 8.5; written by `aminet course release --execute`). No GPU time has been measured. The outputs below are from the smoke size (tiny networks, a few steps); at the default preset this notebook trains for minutes (docs/course.md gives measured times).
+# **Measured time on a CPU:** 21 s for the solutions, every cell, `AMINET_PRESET=smoke` (2-core x86_64 CPU, load average 2.0; written by `aminet course release --execute`). No GPU time has been measured. The outputs below are from the smoke size (tiny networks, a few steps); at the default preset this notebook trains for minutes (docs/course.md gives measured times).
 #
 # **Goals.** After this notebook you can
 # 1. train AMINet and one Table I variant with the *same* budget, in chunks that survive a
