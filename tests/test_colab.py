@@ -22,7 +22,10 @@ COLAB_VARIABLES = (*colab.COLAB_RUNTIME_VARIABLES, colab.COLAB_ENV, colab.RUNS_E
 @pytest.fixture
 def not_colab(monkeypatch):
     for name in COLAB_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
+        # setenv first, so monkeypatch restores the variable's absence after the test even when
+        # the test's code (mark_colab) sets it directly in os.environ
+        monkeypatch.setenv(name, "")
+        monkeypatch.delenv(name)
     monkeypatch.delitem(sys.modules, "google.colab", raising=False)
     return monkeypatch
 

@@ -236,10 +236,10 @@ def test_summary_table_and_list_cli(capsys):
     listing = capsys.readouterr().out
     assert listing.split()[0] == "aminet-no-sa" and "aminet-no-skaf" in listing
     assert main(["summary", "--size", "4"]) == 2
-    assert "--size must be at least 8" in capsys.readouterr().err
+    assert "--size must be from 8 to 4096 pixels" in capsys.readouterr().err
 
 
 def test_cli_bad_model_is_one_line_error():
     out = run_cli("summary", "--model", "resnet")
     assert out.returncode == 2
-    assert "unknown model 'resnet'" in out.stderr and "Traceback" not in out.stderr
+    assert "'resnet': unknown model" in out.stderr and "Traceback" not in out.stderr
