@@ -1,7 +1,38 @@
 """Shared test fixtures and the small model sizes every test file builds."""
 
+import os
+import sys
+
 import pytest
 import torch
+
+# Environment a test may set by running code a student runs (the Colab setup cell and
+# aminet.colab.mark_colab write AMINET_COLAB=1 straight into os.environ). Restored after every
+# test, so a later test, or a notebook kernel started later by nbval in the same worker, is not
+# taken for Colab.
+_RESTORED_ENV = (
+    "AMINET_COLAB",
+    "AMINET_RUNS",
+    "AMINET_DRIVE",
+    "AMINET_DOWNLOAD",
+    "COLAB_RELEASE_TAG",
+    "COLAB_GPU",
+    "COLAB_BACKEND_VERSION",
+)
+
+
+@pytest.fixture(autouse=True)
+def _restore_environment():
+    saved = {name: os.environ.get(name) for name in _RESTORED_ENV}
+    colab_module = sys.modules.get("google.colab")
+    yield
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+    if colab_module is None:
+        sys.modules.pop("google.colab", None)
 
 
 @pytest.fixture(autouse=True)
