@@ -36,6 +36,16 @@ def _restore_environment():
 
 
 @pytest.fixture(autouse=True)
+def _restore_torch_hub_dir():
+    """torch.hub.set_dir() is global and outranks $TORCH_HOME for the rest of the process: a test
+    that sets it (even back to the value get_dir() printed) would send a later test's downloads
+    and cache lookups to ~/.cache/torch/hub. Restore torch's own unset state after every test."""
+    saved = torch.hub._hub_dir
+    yield
+    torch.hub._hub_dir = saved
+
+
+@pytest.fixture(autouse=True)
 def _seeded():
     torch.manual_seed(0)
     yield

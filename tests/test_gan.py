@@ -25,11 +25,10 @@ TINY = TINY_SHALLOW
 
 @pytest.fixture
 def hub_dir(tmp_path):
-    """An empty torch hub cache, as on a fresh offline machine."""
-    old = torch.hub.get_dir()
+    """An empty torch hub cache, as on a fresh offline machine (conftest restores torch.hub's
+    unset state afterwards, so later tests follow $TORCH_HOME again)."""
     torch.hub.set_dir(str(tmp_path / "hub"))
-    yield tmp_path / "hub"
-    torch.hub.set_dir(old)
+    return tmp_path / "hub"
 
 
 def test_discriminator_gives_patch_logits_at_two_scales():
