@@ -8,8 +8,9 @@ All functions take batches (N, 3, H, W) float in [0, 1] and return one value per
   K1 = 0.01, K2 = 0.03, averaged over the valid region (as MATLAB's ``ssim_index``, BasicSR and
   scikit-image's ``structural_similarity(gaussian_weights=True, sigma=1.5,
   use_sample_covariance=False)``). ``y_channel=False`` gives RGB PSNR (one MSE over the three
-  channels) and RGB SSIM (mean of the per-channel SSIMs). RGB PSNR is about 1.5 dB lower than Y
-  PSNR on the same pair: always say which one a table shows.
+  channels) and RGB SSIM (mean of the per-channel SSIMs). RGB PSNR is lower than Y PSNR on the
+  same pair, by an amount that depends on the images (2.2 dB for bicubic on 200 SynthFaces test
+  faces, notebook 00): always say which one a table shows.
 - VIF: **VIF-p**, the pixel-domain Visual Information Fidelity of Sheikh & Bovik (2006), four
   scales, Gaussian windows of 17/9/5/3 pixels (sigma = size / 5), HVS noise variance 2, on the Y
   channel in [0, 255]. The paper's group uses the wavelet-domain VIF, whose values differ: compare

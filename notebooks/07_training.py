@@ -286,8 +286,10 @@ assert all(math.isfinite(v) for curve in curves.values() for v in curve)
 # | `full` | AMINet | 200,000 steps | reproducing the paper |
 #
 # The same run from a terminal: `aminet train --preset short --minutes 20 --out runs/aminet`.
-# A run with a time budget ends when the budget is spent (status `time budget`): that is a normal
-# end, with a final validation and `best.pt`, just like reaching the last step (`completed`).
+# A run with a time budget ends when the budget is spent: that is a normal end, with a final
+# validation and `best.pt`, just like reaching the last step. Both report the status `completed`;
+# `history["ended_by"]` says which (`time budget` or `steps`). Only an interrupt or a diverging
+# loss ends a run otherwise (`interrupted`, `diverged`), and those stop the notebook.
 # Below, the size is chosen by the device. On a CPU it is `aminet-cpu`, the U-Net run at 1/4
 # resolution behind a PixelUnshuffle stem, with a short run's recipe: lr 2e-3, the tail zeroed so
 # that step 0 is exactly bicubic, and a 100-step warmup. Without the warmup, Adam's first updates
@@ -445,7 +447,12 @@ assert ours_real["n"] == len(photos) and math.isfinite(ours_real["psnr_y"])
 # To train on real faces, fetch and prepare CelebA as in notebook 00, step 5 (Kaggle via
 # `kagglehub` with your API token in Colab's *Secrets* as `KAGGLE_USERNAME` / `KAGGLE_KEY`; the
 # Hugging Face mirror as the fallback), then train with `data="celeba:DIR"`. Set
-# `TRAIN_ON_CELEBA = True` on a Colab GPU; elsewhere this cell does nothing.
+# `TRAIN_ON_CELEBA = True` on a Colab GPU; elsewhere this cell does nothing. Time on a T4: the
+# training is capped at 30 minutes by its budget; the download (1.4 GB) and the preparation come
+# on top and have not been measured on Colab, so this cell is best run in a session of its own
+# (after the steps above, it would not fit the same free session). The run lives on Drive: if
+# the session disconnects, run the cell again and it continues where it stopped, to the end of
+# its original 30 minutes.
 
 # %%
 TRAIN_ON_CELEBA = False  # Colab + GPU: download (1.4 GB), prepare and train on CelebA

@@ -12,7 +12,8 @@
 #   5. training step throughput, bf16 + channels_last, batch 64  -> the > 1,000 img/s target
 #   6. the speed changes before/after on the GPU, and a torch.profiler table of aminet
 #   7. mixed precision on this GPU: what amp="auto" picks, and SA / AMINet at 128x128 (features of
-#      mean 3) finite and close to fp32 under fp16 and bf16 autocast
+#      mean 3) finite and close to fp32 under fp16 and bf16 autocast; and which way of forming SA's
+#      half-precision logits is faster here (q, k normalised first, as shipped, or an fp32 product)
 # Step limits add up to 585 s: give the device tool timeout_s=600.
 # Paste the JSON files into docs/benchmarks.md with the GPU's name (they carry it in "machine").
 set -u
@@ -71,5 +72,27 @@ for name, net, x in (
                 y = net(x).float()
             err = ((y - ref).norm() / ref.norm()).item()
             print(f"{name} {dtype}: finite {bool(torch.isfinite(y).all())}, rel. error {err:.2e}")
+
+# SA's half-precision logits: q, k normalised first (the shipped path) vs the product in fp32
+import time
+def ms(fn, n=50):
+    for _ in range(5):
+        fn()
+    torch.cuda.synchronize()
+    start = time.perf_counter()
+    for _ in range(n):
+        fn()
+    torch.cuda.synchronize()
+    return (time.perf_counter() - start) / n * 1e3
+sa = SelfAttention(26).cuda().eval()
+x = torch.randn(16, 26, 128, 128, device="cuda") + 3
+for dtype in (torch.float16, torch.bfloat16):
+    with torch.no_grad():
+        with torch.autocast("cuda", dtype=dtype):
+            q, k, _ = sa._heads(x)
+            first = ms(lambda: sa._logits(q, k))
+        fp32 = ms(lambda: sa._logits(q.float(), k.float()))  # outside autocast: a true fp32 matmul
+    print(f"SA logits {dtype}, batch 16, C=26, 128x128: normalise first {first:.3f} ms, "
+          f"fp32 product {fp32:.3f} ms")
 PY
 echo "done; results in $OUT_DIR" | tee -a "$LOG"

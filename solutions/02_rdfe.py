@@ -18,7 +18,7 @@
 #
 # **Open in Colab:** this copy of the course names no public GitHub repository, so there is no Colab link. In Colab use *File > Upload notebook* to open this file, then run the setup cell below: it says how to install the course package.
 #
-# **Measured time on a CPU:** 7 s for the solutions, every cell, `AMINET_PRESET=default` (2-core x86_64 CPU, load average 1.0; written by `aminet course release --execute`). No GPU time has been measured.
+# **Measured time on a CPU:** 12 s for the solutions, every cell, `AMINET_PRESET=default` (2-core x86_64 CPU, load average 373.9; written by `aminet course release --execute`). No GPU time has been measured.
 #
 # **Goals.** After this notebook you can
 # 1. build the depthwise convolutions RDFE uses and say what they cost,
@@ -314,6 +314,65 @@ with torch.no_grad():
     ours, theirs = rdfe_forward(x, rdfe), rdfe(x)
 print("max |ours - aminet's RDFE|:", (ours - theirs).abs().max().item())
 assert torch.allclose(ours, theirs, atol=1e-5)
+
+# %% [markdown]
+# ## Exercise 3b: RDFE as a module
+# Now the whole block, layers included. `__init__` creates, named as in aminet's `RDFE` so its
+# weights load into yours: `extract` and `refine`, each an `nn.ModuleList` with one depthwise
+# conv per kernel size (with bias, `padding=k // 2` to keep the size, `groups=channels`); `au`,
+# your `AU` over `len(kernel_sizes)` branches; `fuse`, a 1x1 conv from `len(kernel_sizes) *
+# channels` to `channels`; and `frm`, aminet's `FRM(channels, hourglass_depth,
+# hourglass_channels)` (its inside is Step 3). `forward` is your `rdfe_forward`, written with
+# `self`. The check loads aminet's weights into yours and compares outputs and gradients, with
+# two branches as well as three.
+
+# %%
+from aminet.modules import FRM
+
+
+# %%
+class RDFEModule(torch.nn.Module):
+    """RDFE (eqs. 6-10): depthwise branches weighted by the AU, refined, fused, plus x, then FRM."""
+
+    def __init__(self, channels, kernel_sizes=(3, 5, 7), hourglass_depth=4, hourglass_channels=48):
+        super().__init__()
+
+        ### BEGIN SOLUTION
+        def depthwise(k):
+            return torch.nn.Conv2d(channels, channels, k, padding=k // 2, groups=channels)
+
+        self.extract = torch.nn.ModuleList(depthwise(k) for k in kernel_sizes)
+        self.au = AU(channels, branches=len(kernel_sizes))
+        self.refine = torch.nn.ModuleList(depthwise(k) for k in kernel_sizes)
+        self.fuse = torch.nn.Conv2d(len(kernel_sizes) * channels, channels, 1)
+        self.frm = FRM(channels, hourglass_depth, hourglass_channels)
+        ### END SOLUTION
+
+    def forward(self, x):
+        ### BEGIN SOLUTION
+        feats = [F.gelu(conv(x)) for conv in self.extract]
+        w = self.au(torch.cat(feats, dim=1))
+        feats = [conv(f * w[:, i]) for i, (conv, f) in enumerate(zip(self.refine, feats))]
+        return self.frm(self.fuse(torch.cat(feats, dim=1)) + x)
+        ### END SOLUTION
+
+
+# %%
+RDFEModule = check("rdfe.module", RDFEModule)
+
+# %%
+mine = RDFEModule(C, hourglass_depth=3, hourglass_channels=8).eval()  # FRM has BatchNorm
+mine.load_state_dict(rdfe.state_dict())
+with torch.no_grad():
+    gap = (mine(x) - rdfe(x)).abs().max().item()
+print(
+    "parameters: yours",
+    count_params(mine),
+    "| aminet's",
+    count_params(rdfe),
+    f"| max gap {gap:.1e}",
+)
+assert count_params(mine) == count_params(rdfe) and gap < 1e-5
 
 # %% [markdown]
 # ## Step 3: the FRM and its hourglass map (eq. 10)

@@ -104,8 +104,9 @@ RUNS = runs_dir()  # Colab: MyDrive/aminet-runs on Google Drive, shared with not
 # *median* of those faces, which is smooth: its skin, hair and eyelashes come out blurred. AMIGAN
 # (Sec. III-D) adds a second network, a **discriminator** D, that learns to tell real faces from
 # generated ones, and rewards the generator G (AMINet) for fooling it. Fooling D requires texture
-# that looks real, even where it is not *the* texture of the original face. The generator's loss
-# becomes
+# that looks real, even where it is not *the* texture of the original face.
+#
+# **The paper** (Sec. III-D): the generator's loss is
 #
 # $$\mathcal{L} = \lambda_{pix}\,\mathcal{L}_{pix} + \lambda_{pcp}\,\mathcal{L}_{pcp}
 #   + \lambda_{adv}\,\mathcal{L}_{adv}, \qquad \lambda = 1,\ 0.01,\ 0.01 \qquad \text{(eq. 22)}$$
@@ -116,14 +117,28 @@ RUNS = runs_dir()  # Colab: MyDrive/aminet-runs on Google Drive, shared with not
 #   \qquad \text{(eq. 20, trains D)}$$
 # $$\mathcal{L}_{adv} = -\mathbb{E}\big[\log D(G(I_{LR}))\big] \qquad \text{(eq. 21, trains G)}$$
 #
-# where $D(\cdot) = \sigma(\text{logit})$ is the probability D gives to "real". The two networks take
-# turns: one step of D on real and (detached) generated faces, then one step of G through a frozen D.
-# The paper gives the learning rates, $10^{-4}$ (G) and $4\times10^{-4}$ (D), and the weights
-# $\lambda$; it does **not** say where G starts: it only says AMIGAN "is refined by minimizing" eq.
-# 22. Starting G from an L1-trained AMINet (below) is our choice, the usual practice for GAN
-# fine-tuning in face SR (SPARNetHD, ESRGAN). So are the discriminator (next step) and eq. 19's VGG
-# layers; eqs. 18 and 20-22 are used as printed (eq. 18 averaged over pixels, as in notebook 07).
-# Why each choice: [docs/training.md](../docs/training.md#amigan---gan-sec-iii-d) (the GAN) and
+# where $D(\cdot)$ is the probability D gives to "real". The two networks take turns: one step of D
+# on real and (detached) generated faces, then one step of G through a frozen D. The paper gives
+# the learning rates, $10^{-4}$ (G) and $4\times10^{-4}$ (D), and the weights $\lambda$; it does
+# **not** describe D, name eq. 19's layers, or say where G starts (only that AMIGAN "is refined by
+# minimizing" eq. 22).
+#
+# **Ours** (`aminet.gan`): D is a 2-scale PatchGAN (next step) that returns, for each scale $s$ of
+# $S = 2$, a map of logits $\ell^{s}_{p}$, one per patch $p$, with $D = \sigma(\ell)$. The
+# expectations become means over the patches, then the scales, written as binary cross-entropy with
+# logits ($-\log\sigma(\ell) = \mathrm{softplus}(-\ell)$, the form that cannot overflow):
+#
+# $$\mathcal{L}_{dis} = \frac{1}{S}\sum_{s}\operatorname*{mean}_{p}\,\mathrm{softplus}\big(-\ell^{s}_{p}(I_{HR})\big)
+#   + \frac{1}{S}\sum_{s}\operatorname*{mean}_{p}\,\mathrm{softplus}\big(\ell^{s}_{p}(G(I_{LR}))\big),
+#   \qquad
+#   \mathcal{L}_{adv} = \frac{1}{S}\sum_{s}\operatorname*{mean}_{p}\,\mathrm{softplus}\big(-\ell^{s}_{p}(G(I_{LR}))\big)$$
+#
+# **The differences:** the discriminator and its per-patch, per-scale averaging; eq. 18 averaged
+# over the pixels as well as the faces (as in notebook 07); eq. 19 on five pre-activation VGG19
+# layers (conv1_2 ... conv5_4, weight 1 each, as SPARNetHD); and G starting from an L1-trained
+# AMINet (below), the usual practice for GAN fine-tuning in face SR (SPARNetHD, ESRGAN). All are
+# ours; eqs. 20-22 are otherwise used as printed. Why each choice:
+# [docs/training.md](../docs/training.md#amigan---gan-sec-iii-d) (the GAN) and
 # [docs/architecture.md](../docs/architecture.md#the-choices-the-paper-leaves-open) (the generator).
 
 # %% [markdown]

@@ -465,6 +465,32 @@ class _AU(nn.Module):
         return logits.reshape(n, self.branches, kc // self.branches, 1, 1).softmax(dim=self.dim)
 
 
+class _RDFE(nn.Module):
+    """RDFE written from scratch; ``mistake`` bakes in one error a student could make."""
+
+    def __init__(
+        self, channels, kernel_sizes=(3, 5, 7), hourglass_depth=4, hourglass_channels=48, **mistake
+    ):
+        super().__init__()
+        from aminet.modules import FRM
+
+        self.mistake = mistake
+        dw = lambda k: nn.Conv2d(channels, channels, k, padding=k // 2, groups=channels)  # noqa: E731
+        self.extract = nn.ModuleList(dw(k) for k in kernel_sizes)
+        self.au = _AU(channels, len(kernel_sizes))
+        self.refine = nn.ModuleList(dw(k) for k in kernel_sizes)
+        self.fuse = nn.Conv2d(len(kernel_sizes) * channels, channels, 1)
+        self.frm = FRM(channels, hourglass_depth, hourglass_channels)
+
+    def forward(self, x):
+        act = (lambda t: t) if self.mistake.get("no_gelu") else F.gelu
+        feats = [act(conv(x)) for conv in self.extract]
+        w = self.au(torch.cat(feats, 1))
+        feats = [conv(f * w[:, i]) for i, (conv, f) in enumerate(zip(self.refine, feats))]
+        out = self.fuse(torch.cat(feats, 1))
+        return self.frm(out if self.mistake.get("no_residual") else out + x)
+
+
 class _SKAF(nn.Module):
     def __init__(self, channels, *, even_split=False, softmax=False):
         super().__init__()
@@ -584,6 +610,7 @@ def _variant(cls, **mistake):
 RIGHT_MODULES = [
     ("sa.module", _SA),
     ("rdfe.attention_unit", _AU),
+    ("rdfe.module", _RDFE),
     ("skaf.module", _SKAF),
     ("lgfi.module", _LGFI),
     ("edff.module", _EDFF),
@@ -602,6 +629,8 @@ MUTATIONS += [
     ("sa.module", "q and k detached", _variant(_SA, detach=True), "gradient"),
     ("rdfe.attention_unit", "hidden without its floor of 8", _variant(_AU, floor=False), "shape"),
     ("rdfe.attention_unit", "softmax over channels", _variant(_AU, dim=2), "values differ"),
+    ("rdfe.module", "no GELU after extraction", _variant(_RDFE, no_gelu=True), "values differ"),
+    ("rdfe.module", "eq. 9 without + x", _variant(_RDFE, no_residual=True), "values differ"),
     ("skaf.module", "C // 2 for both convs (odd C)", _variant(_SKAF, even_split=True), "shape"),
     ("skaf.module", "softmax instead of sigmoid", _variant(_SKAF, softmax=True), "values differ"),
     ("lgfi.module", "serial instead of parallel", _variant(_LGFI, serial=True), "values differ"),

@@ -15,6 +15,7 @@ from aminet.course.release import (
     ReleaseError,
     check_release,
     execute_solutions,
+    readme_with_times,
     release,
     set_timing_line,
     source_hash,
@@ -440,6 +441,50 @@ def test_execute_keeps_outputs_in_solutions_only_and_check_catches_stale_code(tm
     cells = [c for c in _cells(solution_ipynb) if c["cell_type"] == "code"]
     assert all(c["outputs"] == [] for c in cells)
     assert "has no executed outputs" in check_release(tmp_path)[0].reason
+
+
+README = """# A course
+
+| # | notebook | measured time |
+|---|---|---|
+| 98 | [exec](notebooks/98_exec.ipynb): a | b | 99 s (default) |
+| 97 | [not executed](notebooks/97_none.ipynb): c | 5 s (smoke) |
+
+Prose that names notebooks/98_exec.ipynb | and a pipe | stays.
+"""
+
+
+def test_readme_rows_take_the_stored_times():
+    timings = {"98_exec": (20.5, "smoke")}
+    text = readme_with_times(README, timings)
+    assert "| 98 | [exec](notebooks/98_exec.ipynb): a | b | 21 s (smoke) |" in text  # halves up
+    assert "| 97 | [not executed](notebooks/97_none.ipynb): c | 5 s (smoke) |" in text
+    assert text.replace("21 s (smoke)", "99 s (default)") == README  # nothing else changes
+    long = readme_with_times(README, {"98_exec": (150.0, "default")})
+    assert "| 2.5 min (default) |" in long
+
+
+def test_execute_writes_the_readme_time_and_check_catches_an_edited_one(tmp_path):
+    _make_repo(tmp_path, EXECUTABLE, "98_exec")
+    (tmp_path / "README.md").write_text(README)
+    execute_solutions(tmp_path, preset="smoke", progress=False)
+    seconds = json.loads((tmp_path / "solutions/98_exec.ipynb").read_text())["metadata"]["aminet"]
+    row = next(line for line in (tmp_path / "README.md").read_text().splitlines() if "98 |" in line)
+    stored = seconds["executed"]["seconds"]
+    assert row.endswith(f"| {int(stored + 0.5)} s (smoke) |"), row
+    assert (
+        f"{int(stored + 0.5)} s for the solutions"
+        in (tmp_path / "solutions/98_exec.py").read_text()
+    )
+    assert check_release(tmp_path) == []
+    (tmp_path / "README.md").write_text(
+        (tmp_path / "README.md")
+        .read_text()
+        .replace(row, row.rsplit("|", 2)[0] + "| 999 s (smoke) |")
+    )
+    assert {p.path for p in check_release(tmp_path)} == {"README.md"}
+    release(tmp_path)  # a plain release copies the stored time back
+    assert check_release(tmp_path) == []
 
 
 def test_set_timing_line_replaces_the_earlier_line(tmp_path):

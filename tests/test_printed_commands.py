@@ -1,8 +1,9 @@
 """Every `aminet ...` command a notebook or a doc tells the reader to run parses with the real CLI.
 
 Commands are taken from inline code spans, from fenced code blocks (Markdown, and the Markdown
-cells of solutions/*.py), from `!aminet ...` notebook lines and from 'aminet ...' quoted in
-notebook strings. They are parsed with ``aminet.cli.build_parser()``, never run. Synopses (with
+cells of solutions/*.py), from `!aminet ...` notebook lines, from 'aminet ...' quoted in
+notebook strings, and from what the notebooks printed when they were executed (the committed
+solutions' outputs: "Resume with: aminet train --resume ..." comes from the library). They are parsed with ``aminet.cli.build_parser()``, never run. Synopses (with
 ``[...]``, ``...``, ``a|b`` or ``<...>``) describe a family of commands, and `aminet NAME` alone
 names one in prose: for those only the sub-command's existence is checked.
 """
@@ -105,7 +106,28 @@ def parse_error(argv: list[str]) -> str | None:
     return None
 
 
+def _subcommands() -> set[str]:
+    return set(next(a for a in build_parser()._actions if a.dest == "command").choices)
+
+
+def printed_commands(path: Path) -> list[str]:
+    """`aminet COMMAND ...` lines in an executed notebook's text outputs (a sub-command must
+    follow, so "training aminet seed 0" is a model name, not a command)."""
+    import nbformat
+
+    names = "|".join(sorted(_subcommands()))
+    pattern = re.compile(r"(?:^|: |\$ )((?:python -m )?aminet (?:" + names + r")\b[^\n]*)", re.M)
+    found = []
+    for cell in nbformat.read(path, as_version=4).cells:
+        for out in cell.get("outputs", []):
+            text = out.get("text", "") + out.get("data", {}).get("text/plain", "")
+            found += [m.rstrip() for m in pattern.findall(text)]
+    return found
+
+
+EXECUTED = sorted((ROOT / "solutions").glob("[0-9][0-9]_*.ipynb"))
 FOUND = [(path, cmd) for path in SOURCES for cmd in commands_in(path)]
+FOUND += [(path, cmd) for path in EXECUTED for cmd in printed_commands(path)]
 # `aminet upscale` alone in prose names a command; with arguments it is one to run
 ALL = [(path, cmd) for path, cmd in FOUND if argv_of(cmd) is not None and len(argv_of(cmd)) > 1]
 SYNOPSES = [(path, cmd) for path, cmd in FOUND if (path, cmd) not in ALL]
@@ -115,9 +137,21 @@ def test_the_extraction_finds_the_commands():
     assert len(ALL) >= 30
     names = {p.name for p, _ in ALL}
     assert {"README.md", "09_benchmarking.py", "10_ablations.py", "07_training.py"} <= names
+    assert "07_training.ipynb" in names  # printed by the library when the run stopped
     assert ("solutions/09_benchmarking.py", True) in {
         (p.relative_to(ROOT).as_posix(), "aminet bench --models" in c) for p, c in ALL
     }
+
+
+def test_printed_outputs_are_read(tmp_path):
+    import nbformat
+
+    cell = nbformat.v4.new_code_cell("train(config)")
+    text = "training aminet seed 0\nstopped. Resume with: aminet train --resume runs/l1/last.pt\n"
+    cell.outputs = [nbformat.v4.new_output("stream", text=text)]
+    path = tmp_path / "99_x.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[cell]), path)
+    assert printed_commands(path) == ["aminet train --resume runs/l1/last.pt"]
 
 
 def test_a_command_that_does_not_parse_is_caught():

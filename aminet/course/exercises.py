@@ -627,6 +627,27 @@ def _au_module_cases() -> list[Case]:
     ]
 
 
+def _rdfe_module_cases() -> list[Case]:
+    path = "aminet.modules.rdfe:RDFE"
+    return [
+        _build_case(
+            315,
+            "RDFE(4, hourglass_depth=1, hourglass_channels=4) on x (2, 4, 8, 8)",
+            path,
+            {"channels": 4, "hourglass_depth": 1, "hourglass_channels": 4},
+            lambda: (torch.randn(2, 4, 8, 8),),
+        ),
+        _build_case(
+            316,
+            "RDFE(6, kernel_sizes=(3, 5), hourglass_depth=2, hourglass_channels=8) on x "
+            "(1, 6, 8, 12)",
+            path,
+            {"channels": 6, "kernel_sizes": (3, 5), "hourglass_depth": 2, "hourglass_channels": 8},
+            lambda: (torch.randn(1, 6, 8, 12),),
+        ),
+    ]
+
+
 def _skaf_module_cases() -> list[Case]:
     path = "aminet.modules.skaf:SKAF"
     return [
@@ -936,6 +957,28 @@ def _exercises() -> list[Exercise]:
             notebook="02",
             name="rdfe_forward",
             forbidden=(
+                "aminet.modules.rdfe:RDFE.forward",
+                "aminet.modules.rdfe:RDFE.branch_weights",
+            ),
+        ),
+        Exercise(
+            "rdfe.module",
+            "Build RDFE as a module: eqs. 6-10 with your own layers",
+            _resolve("aminet.modules.rdfe:RDFE"),
+            _rdfe_module_cases(),
+            hint="Five parts named as aminet's RDFE: extract and refine (nn.ModuleList of "
+            "depthwise convs with bias, one per kernel size, padding k // 2, groups=channels), "
+            "au (the attention unit over len(kernel_sizes) branches), fuse (1x1 conv kC -> C) "
+            "and frm (FRM with the hourglass settings); forward is your rdfe_forward.",
+            solution="self.extract = ModuleList(Conv2d(c, c, k, padding=k // 2, groups=c) ...); "
+            "self.au = AU(c, len(kernel_sizes)); self.refine = (as extract); self.fuse = "
+            "Conv2d(len(kernel_sizes) * c, c, 1); self.frm = FRM(c, hourglass_depth, "
+            "hourglass_channels)",
+            notebook="02",
+            name="RDFEModule",
+            kind="module",
+            forbidden=(
+                "aminet.modules.rdfe:RDFE.__init__",
                 "aminet.modules.rdfe:RDFE.forward",
                 "aminet.modules.rdfe:RDFE.branch_weights",
             ),

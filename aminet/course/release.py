@@ -34,7 +34,9 @@ solutions notebook whose stored outputs are missing or stale, on this machine's 
 outputs in ``solutions/NN_name.ipynb`` with the hash of the code that made them
 (:func:`source_hash`, stored under ``metadata["aminet"]``). A plain release keeps those outputs
 while the hash still matches and drops them otherwise; the students' copies never have outputs.
-The measured time is written into the notebook's opening cell (:data:`TIMING_PREFIX`).
+The measured time is written into the notebook's opening cell (:data:`TIMING_PREFIX`) and, by
+every release, into the README's course table (:func:`readme_with_times`), so ``--check`` also
+catches a README whose times are not the notebooks' latest.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ import contextlib
 import filecmp
 import hashlib
 import json
+import math
 import os
 import platform
 import re
@@ -248,7 +251,61 @@ def release(
     for source in sources:
         executed = root / SOLUTIONS_DIR / f"{source.stem}.ipynb"
         written += release_one(source, out_root, repo, executed if executed.exists() else None)
+    written += release_readme(root, out_root)
     return written
+
+
+def release_readme(root: Path, out_root: Path) -> list[Path]:
+    """Write ``root``'s README.md into ``out_root`` with its course table's times taken from the
+    executed solutions (:func:`readme_with_times`); returns ``[path]``, or ``[]`` without one."""
+    readme = Path(root) / README
+    if not readme.exists():
+        return []
+    text = readme_with_times(readme.read_text(encoding="utf-8"), executed_timings(root))
+    _write_text(Path(out_root) / README, text)
+    return [Path(out_root) / README]
+
+
+# ---------------------------------------------------------------------------------------------
+# The README's course table: one row per notebook, its last column the measured time.
+# ---------------------------------------------------------------------------------------------
+README = "README.md"
+_README_ROW = re.compile(r"\]\(notebooks/(?P<stem>[0-9][0-9]_[\w-]+)\.ipynb\)")
+
+
+def took_text(seconds: float) -> str:
+    """A measured time as the notebooks and the README print it: ``21 s`` or ``2.5 min``."""
+    # halves round up (Python's round() goes to even): 20.5 s, as stored, reads 21 s everywhere
+    return f"{seconds / 60:.1f} min" if seconds >= 90 else f"{math.floor(seconds + 0.5)} s"
+
+
+def executed_timings(root: Path | str = ".") -> dict[str, tuple[float, str]]:
+    """``{stem: (seconds, preset)}`` of every executed ``solutions/NN_name.ipynb`` under ``root``."""
+    timings = {}
+    for source in solution_sources(root):
+        executed = read_executed(Path(root) / SOLUTIONS_DIR / f"{source.stem}.ipynb")
+        run = executed.metadata.get(EXECUTION_KEY, {}).get("executed") if executed else None
+        if run and "seconds" in run:
+            timings[source.stem] = (float(run["seconds"]), str(run.get("preset", "")))
+    return timings
+
+
+def readme_with_times(text: str, timings: dict[str, tuple[float, str]]) -> str:
+    """``text`` with the last cell of each course-table row (a Markdown table row that links
+    ``notebooks/NN_name.ipynb`` in its second cell) set to that notebook's measured time, as
+    ``21 s (default)``; rows of notebooks without a measurement are left as they are."""
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        cells = line.split("|")
+        if len(cells) < 5 or cells[0].strip() or cells[-1].strip():
+            continue  # not a table row
+        found = _README_ROW.search(cells[2])
+        if not found or found["stem"] not in timings:
+            continue
+        seconds, preset = timings[found["stem"]]
+        cells[-2] = f" {took_text(seconds)} ({preset}) "
+        lines[i] = "|".join(cells)
+    return "\n".join(lines)
 
 
 @dataclass(frozen=True)
@@ -453,12 +510,8 @@ def machine_description() -> str:
 
 def timing_line(seconds: float, preset: str, machine: str) -> str:
     """The opening cell's measured-time line."""
-    if seconds >= 90:
-        took = f"{seconds / 60:.1f} min"
-    else:
-        took = f"{seconds:.0f} s"
     text = (
-        f"{TIMING_PREFIX} {took} for the solutions, every cell, `AMINET_PRESET={preset}` "
+        f"{TIMING_PREFIX} {took_text(seconds)} for the solutions, every cell, `AMINET_PRESET={preset}` "
         f"({machine}; written by `{EXECUTE_COMMAND}`). No GPU time has been measured."
     )
     if preset == "smoke":
@@ -565,11 +618,11 @@ def execute_solutions(
             raise ReleaseError(
                 f"{source}: execution failed: {str(err).strip().splitlines()[-1]}"
             ) from err
-        seconds = time.perf_counter() - start
+        seconds = round(time.perf_counter() - start, 1)  # as stored: the README reads it back
         machine = machine_description()
         executed.metadata[EXECUTION_KEY] = {
             "source_sha256": source_hash(solution),
-            "executed": {"preset": run_preset, "seconds": round(seconds, 1), "machine": machine},
+            "executed": {"preset": run_preset, "seconds": seconds, "machine": machine},
         }
         _write_text(ipynb, nbformat.writes(executed))
         set_timing_line(source, timing_line(seconds, run_preset, machine))
@@ -578,4 +631,5 @@ def execute_solutions(
         )  # the time line reaches both copies; outputs are kept
         timings.append((source.stem, seconds))
         tqdm.write(f"{source.stem}: {seconds:.1f} s at AMINET_PRESET={run_preset}")
+    release_readme(root, root)  # the course table's times follow
     return timings

@@ -12,7 +12,11 @@ Choices the paper leaves open:
   learnable per-head temperature. ``normalize_qk=False`` gives the literal eq. 4 with d = HW.
 - Mixed precision: in fp16/bf16 q and k are normalised (or scaled) *before* the product, so the
   logits cannot overflow fp16 (see ``_logits``); in fp32 the norms scale the small logit matrix,
-  which is faster and equal.
+  which is equal and, on a CPU, faster (docs/benchmarks.md). The other fix, casting q and k to fp32
+  for the product, is as exact; which of the two is faster *on a GPU* has not been measured (no
+  GPU was available to this project): normalising first was chosen because it keeps the large
+  (C/h x HW) product in half precision, where tensor cores run it. ``scripts/gpu_bench.sh`` times
+  both on the machine it runs on.
 - No biases in the convolutions (as MDTA). The 1x1 producing Q, K, V is one C -> 3C convolution,
   which is the three 1x1 convolutions of eqs. 1-3 stacked.
 
