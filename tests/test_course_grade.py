@@ -94,6 +94,37 @@ def _delete(nb, fragment):
     return nb
 
 
+SELECTION = "return edff.skaf(edff.reduce(torch.cat([encoder, decoder], dim=1)))"
+PATCH_CLASS = """
+import sys
+class _Patch:
+    engine = sys.modules["aminet.course" + ".compare"]
+    original = engine._observe_case
+    def fake(exercise, answer, case, salt, watch, _o=original, _w=engine._Watch):
+        return _o(exercise, exercise.reference, case, salt, _w({}))
+    engine._observe_case = fake
+"""
+PATCH_DECO = """
+import sys
+def _patch(f):
+    engine = sys.modules["aminet.course" + ".compare"]
+    o = engine._observe_case
+    engine._observe_case = lambda e, a, c, s, w: o(e, e.reference, c, s, engine._Watch({}))
+    return f
+@_patch
+def _nothing():
+    pass
+"""
+PROFILER_OFF = (
+    "import sys\n    getattr(sys, 'setpro' + 'file')(None)\n"
+    "    return edff.selection(encoder, decoder)"
+)
+IN_A_THREAD = (
+    "import threading\n    result = {}\n"
+    "    job = threading.Thread(target=lambda: result.update(o=edff.selection(encoder, decoder)))\n"
+    "    job.start()\n    job.join()\n    return result['o']"
+)
+
 WRONG_COMBINE = _replace(
     SOLUTION,
     "def edff_combine",
@@ -217,6 +248,28 @@ CHEATS = {
         _insert_after(SOLUTION, "from aminet.course import check", "import os\nos._exit(0)"),
         3,
     ),
+    # Code that runs while the notebook is defined (a class body, a decorator) and swaps the
+    # observer for one that observes aminet's answer key; no name the static checks know.
+    "class body that patches the observer": (
+        _insert_after(STUDENT, "import aminet", PATCH_CLASS),
+        0,
+    ),
+    "decorator that patches the observer": (_insert_after(STUDENT, "import aminet", PATCH_DECO), 0),
+    # Answers that get out of the profiler's sight before calling the library.
+    "answer that switches the profiler off": (
+        _replace(SOLUTION, "def edff_selection", SELECTION, PROFILER_OFF),
+        2,
+    ),
+    "answer that calls the library in a thread": (
+        _replace(SOLUTION, "def edff_selection", SELECTION, IN_A_THREAD),
+        2,
+    ),
+}
+TAMPERED = {
+    "class body that patches the observer": 3,
+    "decorator that patches the observer": 3,
+    "answer that switches the profiler off": 1,
+    "answer that calls the library in a thread": 1,
 }
 
 
@@ -227,6 +280,8 @@ def test_cheating_gets_the_honest_score(name, tmp_path):
     assert grade.score == honest, format_table([grade])
     assert grade.max_score == 3
     assert all(e.points <= e.max_points for e in grade.exercises)
+    tampered = [e for e in grade.exercises if e.status == "tampered"]
+    assert len(tampered) == TAMPERED.get(name, 0), format_table([grade])
     flagged = [e for e in grade.exercises if e.status == "library_call"]
     if name in ("answer that calls the library", "module that subclasses the library's") or (
         "answer key" in name
@@ -240,6 +295,51 @@ def test_library_call_policy_warn_keeps_the_points_with_a_flag(tmp_path):
     selection = next(e for e in grade.exercises if e.exercise == "edff.selection")
     assert selection.status == "passed" and selection.points == 1
     assert any("EDFF.selection" in f for f in selection.flags)
+
+
+def test_tampering_scores_zero_whatever_the_library_policy(tmp_path):
+    nb, _ = CHEATS["answer that switches the profiler off"]
+    grade = grade_notebook(_write(tmp_path, "05_edff.ipynb", nb), library_calls="warn", **OPTIONS)
+    selection = next(e for e in grade.exercises if e.exercise == "edff.selection")
+    assert (selection.status, selection.points) == ("tampered", 0)
+    assert "profiler" in selection.message and "whatever --library-calls" in selection.message
+
+
+def test_a_detached_process_does_not_outlive_the_sandbox(tmp_path):
+    pid_file = tmp_path / "daemon.pid"
+    daemon = (
+        "import os, time\n    if os.fork() == 0:\n        os.setsid()\n"
+        "        if os.fork() == 0:\n"
+        f"            open({str(pid_file)!r}, 'w').write(str(os.getpid()))\n"
+        "            time.sleep(300)\n"
+        "        os._exit(0)\n"
+        "    return encoder * w_enc + decoder * w_dec"
+    )
+    nb = _replace(SOLUTION, "def edff_combine", "return encoder * w_enc + decoder * w_dec", daemon)
+    grade = grade_notebook(_write(tmp_path, "05_edff.ipynb", nb), **OPTIONS)
+    assert _scores(grade)["edff.combine"] == ("tampered", 0), format_table([grade])
+    pid = int(pid_file.read_text())
+    assert not Path(f"/proc/{pid}").exists(), "the detached process still runs"
+
+
+def test_honest_rewrites_get_full_marks(tmp_path):
+    # float64 arithmetic, a docstring naming things the tamper checks look for in code
+    nb = _replace(
+        SOLUTION,
+        "def edff_combine",
+        "return encoder * w_enc + decoder * w_dec",
+        "mixed = encoder.double() * w_enc.double() + decoder.double() * w_dec.double()\n"
+        "    return mixed.float()",
+    )
+    nb = _replace(
+        nb,
+        "def edff_combine",
+        '"""Eq. 16: encoder * w_enc + decoder * w_dec."""',
+        '"""No ready-made layer here; aminet.course.check compares it with /proc/-free code."""',
+    )
+    grade = grade_notebook(_write(tmp_path, "05_edff.ipynb", nb), **OPTIONS)
+    assert (grade.score, grade.max_score) == (3, 3), format_table([grade])
+    assert all(not e.flags for e in grade.exercises)
 
 
 def test_deleted_check_scores_zero_and_the_maximum_stays(tmp_path):

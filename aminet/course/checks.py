@@ -58,7 +58,7 @@ def run_cases(exercise: Exercise, student: Callable) -> int:
     verdict = run_answer(exercise, student)
     if verdict.status == "not_attempted":
         raise NotImplementedError(exercise.id)
-    if verdict.status == "failed":
+    if verdict.status in ("failed", "tampered"):
         raise AssertionError(verdict.message)
     return verdict.cases
 
@@ -176,6 +176,11 @@ def check(exercise_id: str, student, *, quiet: bool = False, reveal: bool = Fals
         return exercise.reference
     if verdict.status == "failed":
         raise AssertionError(_failure_message(exercise, verdict, student, reveal)) from None
+    if verdict.status == "tampered":
+        raise AssertionError(
+            f"[{exercise.id}] while it ran, your answer " + "; ".join(verdict.tampered) + ": "
+            "answers must not do that (the grader scores it 0)."
+        ) from None
     if verdict.library:
         used = ", ".join(verdict.library)
         raise AssertionError(

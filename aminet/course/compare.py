@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import sys
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -51,6 +52,7 @@ class Verdict:
     library: list[str] = field(default_factory=list)
     explanation: str = ""
     cases: int = 0
+    tampered: list[str] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------------------------
@@ -58,9 +60,23 @@ class Verdict:
 # --------------------------------------------------------------------------------------------
 
 
+def _code_key(code) -> tuple:
+    """Where a code object was written: a copy made with ``__code__.replace()`` keeps it."""
+    return (code.co_filename, code.co_firstlineno, code.co_name)
+
+
+_FORBIDDEN: dict[tuple, dict] = {}
+
+
 def forbidden_code(exercise: Exercise) -> dict:
-    """Code objects whose execution means "this answer ran the library's (or the key's) version"."""
-    codes = {}
+    """Code whose execution means "this answer ran the library's (or the key's) version", keyed by
+    :func:`_code_key` so that a copied code object is recognised too. Remembered per exercise: the
+    sandbox looks them up before the student's code runs, which could swap the library's methods.
+    """
+    key = (exercise.id, exercise.forbidden, id(exercise.reference))
+    if key in _FORBIDDEN:
+        return _FORBIDDEN[key]
+    codes = _FORBIDDEN[key] = {}
     targets: list[tuple[str, object]] = []
     for path in exercise.forbidden:
         try:
@@ -72,32 +88,123 @@ def forbidden_code(exercise: Exercise) -> dict:
     for name, obj in targets:
         code = getattr(getattr(obj, "__func__", obj), "__code__", None)
         if code is not None:
-            codes[code] = name
+            codes[_code_key(code)] = name
     return codes
 
 
-class _Watch:
-    """A profile hook that notes every call of a watched code object while ``active``."""
+def _escape_hatches() -> tuple[dict, dict]:
+    """Builtins that let an answer leave the watch's sight, bound before any student code runs.
 
-    def __init__(self, codes: dict):
-        self.codes, self.seen, self.active = codes, set(), False
-        self._previous = None
+    The first dict is flagged whoever calls it (switching the profiler off); the second only when
+    the student's own code calls it directly (library code reads frames for honest reasons,
+    e.g. ``collections.namedtuple``)."""
+    import _thread
+    import gc
+    import os
+
+    always = {sys.setprofile: "switches the grader's profiler off (sys.setprofile)"}
+    direct = {
+        sys.settrace: "installs a tracer (sys.settrace)",
+        sys._getframe: "reads the grader's frames (sys._getframe)",
+        sys._current_frames: "reads the grader's frames (sys._current_frames)",
+        gc.get_objects: "searches the interpreter's objects (gc.get_objects)",
+        gc.get_referrers: "searches the interpreter's objects (gc.get_referrers)",
+        gc.get_referents: "searches the interpreter's objects (gc.get_referents)",
+        _thread.start_new_thread: "starts a raw thread the profiler does not see",
+    }
+    for name in ("fork", "forkpty", "kill", "killpg", "system", "execv", "execve", "posix_spawn"):
+        if hasattr(os, name):
+            direct[getattr(os, name)] = f"starts or signals processes (os.{name})"
+    try:
+        import _posixsubprocess
+
+        direct[_posixsubprocess.fork_exec] = "starts processes (subprocess)"
+    except ImportError:  # pragma: no cover - Windows
+        pass
+    return always, direct
+
+
+def _escape_functions() -> dict:
+    """Python functions that start threads or processes or read frames: flagged when the student's
+    own code calls them (keyed like :func:`forbidden_code`)."""
+    import concurrent.futures
+    import inspect
+    import multiprocessing.process
+    import subprocess
+    import threading
+
+    found = {
+        threading.Thread.start: "starts a thread (threading)",
+        multiprocessing.process.BaseProcess.start: "starts a process (multiprocessing)",
+        subprocess.Popen.__init__: "starts a process (subprocess)",
+        subprocess.run: "starts a process (subprocess)",
+        concurrent.futures.ThreadPoolExecutor.submit: "runs code in a thread pool",
+        concurrent.futures.ProcessPoolExecutor.submit: "runs code in a process pool",
+        inspect.currentframe: "reads the grader's frames (inspect)",
+        inspect.stack: "reads the grader's frames (inspect)",
+        inspect.getouterframes: "reads the grader's frames (inspect)",
+    }
+    return {_code_key(f.__code__): why for f, why in found.items()}
+
+
+_ALWAYS, _DIRECT = _escape_hatches()
+_DIRECT_CODE = _escape_functions()
+# Bound now, before any student code runs: a notebook that replaces sys.setprofile or
+# threading.setprofile with a do-nothing function changes nothing here.
+_SETPROFILE, _GETPROFILE = sys.setprofile, sys.getprofile
+_THREAD_SETPROFILE = threading.setprofile
+_THREAD_GETPROFILE = threading.getprofile
+
+
+def _students(frame) -> bool:
+    """Whether ``frame`` runs code from the submission (the sandbox compiles it as ``<cell N>``)."""
+    return frame is not None and frame.f_code.co_filename.startswith("<cell")
+
+
+class _Watch:
+    """A profile hook that notes, while ``active``, every call of a watched code object (a library
+    call) and every escape hatch (``tampered``): switching the profiler off, reading frames,
+    starting threads or processes. It also follows threads started with :mod:`threading`."""
+
+    def __init__(self, codes: dict, on: bool = True):
+        self.codes, self.on = codes, on
+        self.seen, self.tampered, self.active = set(), set(), False
+        self._previous = self._previous_threads = None
+        self._bound = self._hook  # one bound method, to tell whether it is still installed
 
     def _hook(self, frame, event, arg):
-        if event == "call" and self.active:
-            name = self.codes.get(frame.f_code)
+        if not self.active:
+            return
+        if event == "call":
+            key = _code_key(frame.f_code)
+            name = self.codes.get(key)
             if name is not None:
                 self.seen.add(name)
+            why = _DIRECT_CODE.get(key)
+            if why and _students(frame.f_back):
+                self.tampered.add(why)
+        elif event == "c_call":
+            try:
+                why = _ALWAYS.get(arg) or (_DIRECT.get(arg) if _students(frame) else None)
+            except TypeError:  # an unhashable callable
+                why = None
+            if why:
+                self.tampered.add(why)
 
     def __enter__(self):
-        self._previous = sys.getprofile()
-        if self.codes:
-            sys.setprofile(self._hook)
+        self._previous = _GETPROFILE()
+        self._previous_threads = _THREAD_GETPROFILE()
+        if self.on:
+            _THREAD_SETPROFILE(self._bound)
+            _SETPROFILE(self._bound)
         return self
 
     def __exit__(self, *exc):
-        sys.setprofile(self._previous)
         self.active = False
+        if self.on and _GETPROFILE() is not self._bound:
+            self.tampered.add("replaced the grader's profiler")
+        _SETPROFILE(self._previous)
+        _THREAD_SETPROFILE(self._previous_threads)
         return False
 
 
@@ -257,71 +364,84 @@ def _observe_case(exercise: Exercise, answer, case, salt: int, watch: _Watch) ->
     grad_mode = (
         torch.enable_grad() if (exercise.grad or exercise.differentiable) else torch.no_grad()
     )
-    with grad_mode:
-        try:
-            if module_answer:
-                watch.active = True
-                try:
-                    student = answer(**kwargs)
-                finally:
-                    watch.active = False
-                if not isinstance(student, nn.Module):
-                    obs["output"] = plain(student)
-                    obs["error"] = f"your class built a {type(student).__name__}, not an nn.Module"
-                    return obs
-                obs["params"] = _param_shapes(student)
-                obs["expected_params"] = {k: tuple(v.shape) for k, v in state.items()}
-                if obs["params"] != obs["expected_params"]:
-                    return obs  # judge() names the difference
-                student.load_state_dict(state)
-                student.eval()
-                modules = {"": student} if exercise.differentiable else {}
-                watch.active = True
-                try:
-                    out = student(*call_args)
-                finally:
-                    watch.active = False
-            else:
-                watch.active = True
-                try:
-                    out = answer(*call_args)
-                finally:
-                    watch.active = False
-                if isinstance(out, nn.Module) and exercise.probe is not None:
-                    expected_module = _seeded_reference_module(exercise, args, salt)
-                    obs["params"] = _param_shapes(out)
-                    obs["expected_params"] = _param_shapes(expected_module)
-                    if obs["params"] != obs["expected_params"]:
-                        return obs
-                    out.load_state_dict(expected_module.state_dict())
-                    probe = exercise.probe(args, salt)
-                    if exercise.differentiable:
-                        probe = _with_grad_leaves(probe, "the probe input", leaves)
-                        modules = {"your module": out}
-                    watch.active = True
-                    try:
-                        out = out(probe)
-                    finally:
-                        watch.active = False
-        except NotImplementedError:
-            obs["not_attempted"] = True
-            return obs
-        except Exception as err:  # noqa: BLE001 - the student's error is the message
-            obs["error"] = _describe_error(err)
-            return obs
-        obs["mutated"] = _changed(call_args, names, before, exercise.mutable)
-        if exercise.differentiable:
-            obs["grads"], obs["backward_error"], obs["carries_grad"] = _gradients(
-                out, leaves, modules
+    # The watch stays on whenever the student's code may run: the answer itself, and everything
+    # that touches what it returned (a Tensor subclass's __torch_function__, a custom backward, a
+    # module's load_state_dict run student code too). It is off only while the grader builds
+    # aminet's own module for a probe.
+    watch.active = True
+    try:
+        with grad_mode:
+            _observe_call(
+                exercise,
+                answer,
+                args,
+                (call_args, names, before),
+                leaves,
+                modules,
+                obs,
+                salt,
+                watch,
             )
-        if exercise.outcome is not None:
-            try:
-                out = exercise.outcome(call_args, out)
-            except Exception as err:  # noqa: BLE001
-                obs["error"] = f"its result could not be read: {_describe_error(err)}"
-                return obs
-        obs["output"] = plain(out)
+    finally:
+        watch.active = False
     return obs
+
+
+def _observe_call(exercise, answer, args, inputs, leaves, modules, obs, salt, watch) -> None:
+    """The part of :func:`_observe_case` that runs the student's code; fills ``obs``."""
+    call_args, names, before = inputs
+    module_answer = exercise.kind == "module"
+    try:
+        if module_answer:
+            kwargs, _, state = args
+            student = answer(**kwargs)
+            if not isinstance(student, nn.Module):
+                obs["output"] = plain(student)
+                obs["error"] = f"your class built a {type(student).__name__}, not an nn.Module"
+                return
+            obs["params"] = _param_shapes(student)
+            obs["expected_params"] = {k: tuple(v.shape) for k, v in state.items()}
+            if obs["params"] != obs["expected_params"]:
+                return  # judge() names the difference
+            student.load_state_dict(state)
+            student.eval()
+            if exercise.differentiable:
+                modules = {"": student}
+            out = student(*call_args)
+        else:
+            out = answer(*call_args)
+            if isinstance(out, nn.Module) and exercise.probe is not None:
+                watch.active = False  # aminet's module, built by the grader
+                expected_module = _seeded_reference_module(exercise, args, salt)
+                expected_params = _param_shapes(expected_module)
+                expected_state = expected_module.state_dict()
+                probe = exercise.probe(args, salt)
+                watch.active = True
+                obs["params"] = _param_shapes(out)
+                obs["expected_params"] = expected_params
+                if obs["params"] != obs["expected_params"]:
+                    return
+                out.load_state_dict(expected_state)
+                if exercise.differentiable:
+                    probe = _with_grad_leaves(probe, "the probe input", leaves)
+                    modules = {"your module": out}
+                out = out(probe)
+    except NotImplementedError:
+        obs["not_attempted"] = True
+        return
+    except Exception as err:  # noqa: BLE001 - the student's error is the message
+        obs["error"] = _describe_error(err)
+        return
+    obs["mutated"] = _changed(call_args, names, before, exercise.mutable)
+    if exercise.differentiable:
+        obs["grads"], obs["backward_error"], obs["carries_grad"] = _gradients(out, leaves, modules)
+    if exercise.outcome is not None:
+        try:
+            out = exercise.outcome(call_args, out)
+        except Exception as err:  # noqa: BLE001
+            obs["error"] = f"its result could not be read: {_describe_error(err)}"
+            return
+    obs["output"] = plain(out)
 
 
 def observe(exercise: Exercise, answer, *, salt: int = 0, watch: bool = True) -> list[dict]:
@@ -329,13 +449,15 @@ def observe(exercise: Exercise, answer, *, salt: int = 0, watch: bool = True) ->
 
     Stops at the first input on which the answer raises ``NotImplementedError`` (not attempted).
     With ``watch`` (the default), each record's ``"library"`` lists the package implementations
-    of this step (and the answer key) that the answer ran.
+    of this step (and the answer key) that the answer ran, and ``"tampered"`` what it did to get
+    out of the watch's sight (switch the profiler off, read frames, start threads or processes).
     """
     records = []
     for case in exercise.cases:
-        with _Watch(forbidden_code(exercise) if watch else {}) as watcher:
+        with _Watch(forbidden_code(exercise) if watch else {}, on=watch) as watcher:
             rec = _observe_case(exercise, answer, case, salt, watcher)
         rec["library"] = sorted(watcher.seen)
+        rec["tampered"] = sorted(watcher.tampered)
         records.append(rec)
         if rec["not_attempted"]:
             break
@@ -533,6 +655,14 @@ def judge(
 ) -> Verdict:
     """Compare the student's observation ``got`` with the reference's ``expected``."""
     library = sorted({name for rec in got for name in rec.get("library", [])})
+    tampered = sorted({what for rec in got for what in rec.get("tampered", [])})
+    if tampered:
+        return Verdict(
+            "tampered",
+            f"{exercise.id}: while it ran, the answer " + "; ".join(tampered),
+            library,
+            tampered=tampered,
+        )
     if got and got[-1]["not_attempted"]:
         return Verdict("not_attempted", "not attempted yet", library)
     n = len(exercise.cases)

@@ -21,6 +21,9 @@ How one submission is graded (docs/instructor-guide.md has the instructor's vers
 5. **Library calls.** An answer that runs aminet's own implementation of the step, or the answer
    key, is flagged (``library_call``): 0 points, or its points with a warning under
    ``library_calls="warn"``.
+6. **Tampering.** Code that patches or switches off the sandbox's instruments (its modules, the
+   profiler, torch's tensor methods...), or starts threads or processes, scores 0 whatever the
+   policy (``tampered``; :mod:`aminet.course.sandbox`). Processes it leaves are killed.
 
 Use it as ``aminet course grade submissions/ --out grades.csv`` or::
 
@@ -70,6 +73,7 @@ STATUSES = (
     "not_attempted",  # 0: the answer still raises NotImplementedError
     "missing",  # 0: the notebook has no check cell for this exercise
     "library_call",  # 0 (policy zero) or points (policy warn): runs aminet's own code / the key
+    "tampered",  # 0 whatever the policy: the code switched off or patched the grader's instruments
     "error",  # 0: the sandbox timed out, died, or returned something unreadable
 )
 
@@ -169,6 +173,59 @@ def _kill(proc: subprocess.Popen) -> None:
         pass
 
 
+_PR_SET_CHILD_SUBREAPER, _PR_GET_CHILD_SUBREAPER = 36, 37
+
+
+def _subreaper(on: bool | None) -> bool | None:
+    """Make this process adopt the orphans of its descendants (Linux), so that a process the
+    student's code detaches (``fork`` + ``setsid``) cannot outlive its sandbox: returns what it
+    was before, or None where that is not possible."""
+    if not sys.platform.startswith("linux") or on is None:
+        return None
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        before = ctypes.c_int(0)
+        if libc.prctl(_PR_GET_CHILD_SUBREAPER, ctypes.byref(before), 0, 0, 0) != 0:
+            return None
+        if libc.prctl(_PR_SET_CHILD_SUBREAPER, int(on), 0, 0, 0) != 0:
+            return None
+        return bool(before.value)
+    except (OSError, AttributeError):  # pragma: no cover - no libc
+        return None
+
+
+def _children() -> set[int]:
+    """The process ids whose parent is this process."""
+    me, found = os.getpid(), set()
+    try:
+        tasks = os.listdir(f"/proc/{me}/task")
+    except OSError:
+        return found
+    for tid in tasks:
+        try:
+            with open(f"/proc/{me}/task/{tid}/children", encoding="ascii") as fh:
+                found.update(int(pid) for pid in fh.read().split())
+        except (OSError, ValueError):
+            continue
+    return found
+
+
+def _kill_adopted(keep: set[int]) -> None:
+    """Kill every child of this process but ``keep``: what a sandbox left behind, adopted here."""
+    for _ in range(100):  # killing one hands its own children to this process: repeat
+        strays = _children() - keep
+        if not strays:
+            return
+        for pid in strays:
+            try:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+            except (ProcessLookupError, ChildProcessError, PermissionError):
+                pass
+
+
 def _stderr_tail(path: Path) -> str:
     try:
         with open(path, "rb") as fh:
@@ -189,6 +246,17 @@ def _run_sandbox(
     workdir: Path,
 ) -> Iterator[tuple[int, dict | str]]:
     """Yield ``(run index, payload)`` for every run, or ``(index, error message)``."""
+    adopting = _subreaper(True)
+    keep = _children()
+    try:
+        yield from _run_sandbox_attempts(statements, runs, salt, cell_timeout, deadline, workdir)
+    finally:
+        if adopting is not None:
+            _kill_adopted(keep)
+            _subreaper(adopting)
+
+
+def _run_sandbox_attempts(statements, runs, salt, cell_timeout, deadline, workdir):
     import torch
 
     start = 0
@@ -208,21 +276,24 @@ def _run_sandbox(
             "start": start,
             "token": token,
         }
-        job_path = workdir / f"job{attempt}.json"
-        job_path.write_text(json.dumps(job), encoding="utf-8")
         stderr_path = workdir / f"stderr{attempt}.txt"
         with open(stderr_path, "wb") as stderr:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "aminet.course.sandbox", str(job_path)],
+                [sys.executable, "-m", "aminet.course.sandbox"],
                 cwd=cwd,
                 env=_sandbox_env(),
-                stdin=subprocess.DEVNULL,
+                stdin=subprocess.PIPE,  # the job goes through a pipe: never on disk to be read
                 stdout=subprocess.DEVNULL,
                 stderr=stderr,
                 start_new_session=True,
                 preexec_fn=_limit_resources if os.name == "posix" else None,
             )
         try:
+            try:
+                proc.stdin.write(json.dumps(job).encode("utf-8"))
+                proc.stdin.close()
+            except (BrokenPipeError, OSError):
+                pass  # it died at start: reported below
             # 1. defining the notebook's code
             ready = out / f"ready-{token}.json"
             limit = min(time.monotonic() + STARTUP_GRACE + cell_timeout, deadline)
@@ -336,6 +407,13 @@ def _judge_payload(exercise, payload, salt: int):
         return Verdict("error", payload)
     if not isinstance(payload, dict):
         return Verdict("error", "the sandbox returned something unreadable")
+    tampered = payload.get("tampered")
+    if tampered:
+        return Verdict(
+            "tampered",
+            f"{exercise.id}: the notebook's code tampered with the grader: " + "; ".join(tampered),
+            tampered=list(tampered),
+        )
     if payload.get("problem"):
         return Verdict("failed", f"{exercise.id}: {payload['problem']}")
     records = payload.get("records")
@@ -456,7 +534,9 @@ def grade_notebook(
             with_refs = _judge_payload(
                 ex, payloads.get(entry["with_references"], "it never ran"), salt
             )
-            if own.status != "passed" and with_refs.status == "passed":
+            if with_refs.status == "tampered":
+                verdict = with_refs
+            elif own.status != "passed" and with_refs.status == "passed":
                 verdict = with_refs
                 note = (
                     "passes with aminet's answers to the earlier exercises in place of yours: an "
@@ -469,6 +549,12 @@ def grade_notebook(
         if verdict.explanation:
             message += f" Why: {verdict.explanation}"
         status, points = verdict.status, ex.points if verdict.status == "passed" else 0
+        if status == "tampered":
+            message += (
+                " (0 points whatever --library-calls says: an answer has no honest reason to do "
+                "this)"
+            )
+            flags = flags + [f"tampered: {what}" for what in verdict.tampered]
         if status == "passed" and flags:
             if library_calls == "zero":
                 status, points = "library_call", 0

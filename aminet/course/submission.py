@@ -59,7 +59,8 @@ _TAMPER_NAMES = {
     "argv": "reads the grader's command line",
     "__subclasses__": "searches the interpreter's classes",
 }
-_TAMPER_STRINGS = ("/proc/", "aminet.course.", "ready-")
+_TAMPER_STRINGS = ("/proc/", "aminet.course.")
+"""Strings used as values (a path, a module name to look up), not in docstrings or comments."""
 _TAMPER_BUILTINS = {
     "exec": "runs generated code (exec)",
     "eval": "runs generated code (eval)",
@@ -341,6 +342,7 @@ def tamper_flags(sub: Submission) -> list[str]:
             tree = ast.parse(st["source"])
         except SyntaxError:
             continue
+        prose = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Expr)}  # docstrings
         for n in ast.walk(tree):
             name = (
                 n.id
@@ -355,7 +357,7 @@ def tamper_flags(sub: Submission) -> list[str]:
                 flags.add(f"cell {st['cell']}: {_TAMPER_BUILTINS[name]}")
             if isinstance(n, ast.alias) and n.name.split(".")[0] in ("importlib", "ctypes", "gc"):
                 flags.add(f"cell {st['cell']}: imports {n.name}")
-            if isinstance(n, ast.Constant) and isinstance(n.value, str):
+            if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in prose:
                 if any(t in n.value for t in _TAMPER_STRINGS):
                     flags.add(f"cell {st['cell']}: names {n.value[:40]!r}")
     return sorted(flags)
