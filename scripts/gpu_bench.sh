@@ -1,8 +1,17 @@
 #!/usr/bin/env bash
 # One-shot GPU benchmark for a session that has a CUDA machine (H100 / H200 class).
 #
-#   bash scripts/gpu_bench.sh            # writes every result under ${OUT:-gpu_bench_out}/
+#   bash scripts/gpu_bench.sh [PART]     # writes every result under ${OUT:-gpu_bench_out}/
 #
+# PART (each fits one 600 s device call; a 15-minute session has room for about two):
+#   bench        (default) the speed and precision measurements listed below
+#   course-fp16  notebooks 07 then 08 as a student runs them, on CUDA, 2-minute training budgets,
+#                fp16 + GradScaler (what amp="auto" picks on a free Colab T4); 08 must find 07's
+#                checkpoint in the shared runs folder, and every assert in both must hold
+#   course-bf16  the same under bf16 (what "auto" picks on A100/H100)
+#   demo         `aminet demo --minutes 2` on CUDA (AMINet-S, L1), with its real-face row
+#
+# The bench part:
 # Prepared on a CPU-only machine: nothing here has been run on a GPU yet. It measures, in order of
 # importance (each step has its own time limit so one slow compile cannot eat the whole budget):
 #   1. aminet, aminet-s, sparnet: fp32 eager, batch 1/16/64 (latency, throughput, memory)
@@ -41,6 +50,28 @@ run() {  # run NAME SECONDS COMMAND...: stdout to NAME.json/.txt, stderr to the 
 # No network on the device machines: run from the checkout instead of installing it.
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 python -c "import aminet, tqdm, torchinfo, matplotlib" 2>&1 | tee -a "$LOG"
+
+PART="${1:-bench}"
+course() {  # course AMP: notebooks 07 and 08 as plain scripts, sharing one runs folder
+  local amp="$1" runs="$OUT_DIR/runs-$1"
+  mkdir -p "$runs"
+  for nb in 07_training 08_amigan; do
+    AMINET_RUNS="$runs" AMINET_MINUTES=2 AMINET_AMP="$amp" MPLBACKEND=Agg \
+      run "${nb}_$amp" 270 python "solutions/$nb.py"
+  done
+  ls -l "$runs"/*/ | tee -a "$LOG"
+}
+case "$PART" in
+  bench) ;;
+  course-fp16) course fp16; exit 0 ;;
+  course-bf16) course bf16; exit 0 ;;
+  demo)
+    run demo_cuda 540 python -m aminet demo --device cuda --minutes 2 --out "$OUT_DIR/demo"
+    cp "$OUT_DIR/demo/metrics.json" "$OUT_DIR/demo_metrics.json" 2>/dev/null
+    exit 0
+    ;;
+  *) echo "unknown part $PART: expected bench, course-fp16, course-bf16 or demo" >&2; exit 2 ;;
+esac
 
 run fp32_eager 90 python -m aminet bench --models "$MODELS" --device cuda --batch 1,16,64 --repeats 30 --json
 run bf16_cl 75 python -m aminet bench --models "$MODELS" --device cuda --batch 1,16,64 --repeats 30 \

@@ -18,7 +18,7 @@
 #
 # **Open in Colab:** this copy of the course names no public GitHub repository, so there is no Colab link. In Colab use *File > Upload notebook* to open this file, then run the setup cell below: it says how to install the course package.
 #
-# **Measured time on a CPU:** 20 s for the solutions, every cell, `AMINET_PRESET=smoke` (2-core x86_64 CPU, load average 1.5; written by `aminet course release --execute`). No GPU time has been measured. The outputs below are from the smoke size (tiny networks, a few steps); at the default preset this notebook trains for minutes (docs/course.md gives measured times).
+# **Measured time on a CPU:** 3.4 min for the solutions, every cell, `AMINET_PRESET=smoke` (2-core x86_64 CPU, load average 4.3; written by `aminet course release --execute`). No GPU time has been measured. The outputs below are from the smoke size (tiny networks, a few steps); at the default preset this notebook trains for minutes (docs/course.md gives measured times).
 #
 # **Goals.** After this notebook you can
 # 1. write the learning-rate schedule and one training step of AMINet (the L1 loss of eq. 17,
@@ -87,7 +87,7 @@ from torch.utils.data import DataLoader
 import aminet
 from aminet.checkpoint import load_checkpoint, load_model
 from aminet.colab import runs_dir
-from aminet.course import check, device, is_smoke, preset
+from aminet.course import check, device, gpu_options, is_smoke, preset
 from aminet.data import build_dataset
 from aminet.evaluation import evaluate
 from aminet.train import preset_config, train
@@ -314,7 +314,8 @@ if is_smoke():
     fast = dict(preset_config("smoke").model_kwargs, **SMOKE_NET)
     config = preset_config("smoke", model_kwargs=fast, val_limit=2, out=str(RUNS / "l1"))
 elif DEVICE.type == "cuda":  # 20 minutes of training (on a T4, ~25 min with validation: estimate)
-    config = preset_config("short", minutes=20, val_every=500, out=str(RUNS / "l1"))
+    # gpu_options: 20 minutes and amp="auto" unless AMINET_MINUTES / AMINET_AMP say otherwise
+    config = preset_config("short", val_every=500, out=str(RUNS / "l1"), **gpu_options(20))
 else:  # CPU or Apple GPU: AMINet at 1/4 resolution (the demo's model), a few hundred steps
     config = preset_config(
         "smoke",

@@ -18,7 +18,7 @@
 #
 # **Open in Colab:** this copy of the course names no public GitHub repository, so there is no Colab link. In Colab use *File > Upload notebook* to open this file, then run the setup cell below: it says how to install the course package.
 #
-# **Measured time on a CPU:** 20 s for the solutions, every cell, `AMINET_PRESET=smoke` (2-core x86_64 CPU, load average 1.6; written by `aminet course release --execute`). No GPU time has been measured. The outputs below are from the smoke size (tiny networks, a few steps); at the default preset this notebook trains for minutes (docs/course.md gives measured times).
+# **Measured time on a CPU:** 86 s for the solutions, every cell, `AMINET_PRESET=smoke` (2-core x86_64 CPU, load average 4.4; written by `aminet course release --execute`). No GPU time has been measured. The outputs below are from the smoke size (tiny networks, a few steps); at the default preset this notebook trains for minutes (docs/course.md gives measured times).
 #
 # **Goals.** After this notebook you can
 # 1. explain why an L1-trained network paints blurry detail, and what a discriminator adds,
@@ -83,7 +83,7 @@ import aminet
 from aminet.checkpoint import load_model, save_checkpoint
 from aminet.colab import on_drive, runs_dir
 from aminet.complexity import count_params
-from aminet.course import check, device, is_smoke, preset
+from aminet.course import check, device, gpu_options, is_smoke, preset
 from aminet.data import build_dataset
 from aminet.evaluation import evaluate
 from aminet.gan import MultiScaleDiscriminator
@@ -393,7 +393,8 @@ overrides.update(model=init.model_name, model_kwargs=dict(init.model_kwargs))
 if is_smoke():
     config = preset_config("smoke", steps=3, val_every=0, val_limit=2, **overrides)
 elif DEVICE.type == "cuda":  # 20 minutes of training (on a T4, ~25 min with validation: estimate)
-    config = preset_config("short", minutes=20, val_every=500, **overrides)
+    # gpu_options: 20 minutes and amp="auto" unless AMINET_MINUTES / AMINET_AMP say otherwise
+    config = preset_config("short", val_every=500, **overrides, **gpu_options(20))
 else:
     config = preset_config(
         "smoke",

@@ -20,6 +20,7 @@ install cell say so and tell the student what to do instead, never a URL that 40
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import subprocess
@@ -228,6 +229,34 @@ def is_smoke() -> bool:
     return preset() == "smoke"
 
 
+MINUTES_ENV = "AMINET_MINUTES"
+AMP_ENV = "AMINET_AMP"
+_AMP_CHOICES = ("auto", "bf16", "fp16", "none")
+
+
+def gpu_options(minutes: float) -> dict:
+    """The time budget and mixed precision of a notebook's GPU training run.
+
+    ``minutes`` is what the notebook is sized for (one free Colab session); ``AMINET_MINUTES``
+    replaces it (a longer Colab Pro session, or 2 minutes in ``scripts/gpu_bench.sh``) and
+    ``AMINET_AMP`` replaces ``amp="auto"`` (``fp16`` to see what a T4 does on a newer GPU,
+    ``none`` to rule mixed precision out when a run diverges). Returns ``{"minutes", "amp"}``,
+    keyword arguments for :func:`aminet.train.preset_config`.
+    """
+    text = os.environ.get(MINUTES_ENV, "").strip()
+    if text:
+        try:
+            minutes = float(text)
+        except ValueError:
+            minutes = float("nan")
+        if not math.isfinite(minutes) or minutes <= 0:
+            raise ValueError(f"{MINUTES_ENV}={text!r}: expected a positive number of minutes")
+    amp = os.environ.get(AMP_ENV, "").strip().lower() or "auto"
+    if amp not in _AMP_CHOICES:
+        raise ValueError(f"{AMP_ENV}={amp!r}: expected one of {', '.join(_AMP_CHOICES)}")
+    return {"minutes": float(minutes), "amp": amp}
+
+
 def device():
     """The best available torch device (cuda, then mps, then cpu), so notebooks print what they use."""
     from aminet.device import pick_device
@@ -259,6 +288,7 @@ __all__ = [
     "ref_exists",
     "repository",
     "device",
+    "gpu_options",
     "is_smoke",
     "list_exercises",
     "preset",
