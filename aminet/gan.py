@@ -132,23 +132,13 @@ class AMIGANStep(PixelStep):
     adds the discriminator's state to a checkpoint, its ``log_fields`` the separate loss terms.
     """
 
-    def __init__(
-        self,
-        model: nn.Module,
-        optimizer: torch.optim.Optimizer,
-        scaler: torch.amp.GradScaler,
-        *,
-        amp_dtype: torch.dtype | None,
-        device: torch.device,
-        grad_clip: float | None,
-        cfg,
-        world: int = 1,
-    ):
+    def __init__(self, model: nn.Module, optimizer, scaler, *, cfg, world: int = 1, **options):
+        """``options``: PixelStep's (``amp_dtype``, ``device``, ``grad_clip``); ``cfg`` gives the
+        loss weights, the perceptual term and the discriminator's learning rate."""
         from aminet.perceptual import build_perceptual
 
-        super().__init__(
-            model, optimizer, scaler, amp_dtype=amp_dtype, device=device, grad_clip=grad_clip
-        )
+        super().__init__(model, optimizer, scaler, **options)
+        device = self.device
         self.cfg = cfg
         self.perceptual, self.note = build_perceptual(cfg.perceptual)
         if self.perceptual is not None:
@@ -157,7 +147,7 @@ class AMIGANStep(PixelStep):
         self.disc = disc
         self.disc_ddp = nn.parallel.DistributedDataParallel(disc) if world > 1 else disc
         self.optimizer_d = make_adam(disc.parameters(), cfg.lr_d, cfg.betas)
-        self.scaler_d = torch.amp.GradScaler(device.type, enabled=amp_dtype == torch.float16)
+        self.scaler_d = torch.amp.GradScaler(device.type, enabled=self.amp_dtype == torch.float16)
 
     def __call__(self, inp: torch.Tensor, hr: torch.Tensor) -> dict:
         cfg = self.cfg

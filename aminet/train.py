@@ -45,57 +45,8 @@ from __future__ import annotations
 
 from aminet.optim import amp_dtype as _amp_dtype  # noqa: F401 (older spellings, kept importable)
 from aminet.optim import make_adam  # noqa: F401
-from aminet.training import (
-    LOCK_NAME,
-    PIXEL_LOSSES,
-    PRESETS,
-    RESUME_FIXED,
-    RUN_CHECKPOINTS,
-    RUN_FILES,
-    TINY_MODEL,
-    EpochBatchSampler,
-    PixelStep,
-    RunFolderError,
-    RunLockedError,
-    ScheduleShape,
-    StopRequest,
-    TrainConfig,
-    acquire_run_lock,
-    option_flag,
-    preset_config,
-    random_crops,
-    release_run_lock,
-    resume_changes,
-    run_in_folder,
-    save_curves,
-    train,
-)
+from aminet.training import *  # noqa: F403 (the public names, listed in aminet.training.__all__)
+from aminet.training import __all__  # noqa: F401 (the same names: this module adds none)
 from aminet.training.build import zero_residual_tail as _zero_residual_tail  # noqa: F401
 from aminet.training.steps import divergence_hint as _divergence_hint  # noqa: F401
 from aminet.training.steps import pixel_step as _pixel_step  # noqa: F401
-
-__all__ = [
-    "PRESETS",
-    "TINY_MODEL",
-    "TrainConfig",
-    "option_flag",
-    "preset_config",
-    "train",
-    "save_curves",
-    "StopRequest",
-    "RESUME_FIXED",
-    "resume_changes",
-    "LOCK_NAME",
-    "RUN_CHECKPOINTS",
-    "RUN_FILES",
-    "RunFolderError",
-    "RunLockedError",
-    "acquire_run_lock",
-    "release_run_lock",
-    "run_in_folder",
-    "EpochBatchSampler",
-    "random_crops",
-    "ScheduleShape",
-    "PIXEL_LOSSES",
-    "PixelStep",
-]
