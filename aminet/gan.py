@@ -34,14 +34,15 @@ import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils import spectral_norm
 
-from aminet.optim import amp_dtype, make_adam, optimizer_step
+from aminet.optim import make_adam, optimizer_step
+from aminet.training.steps import PixelStep
 
 __all__ = [
     "PatchDiscriminator",
     "MultiScaleDiscriminator",
     "discriminator_loss",
     "generator_adversarial_loss",
-    "AMIGANTrainer",
+    "AMIGANStep",
 ]
 
 
@@ -123,12 +124,21 @@ def generator_adversarial_loss(fake_logits: list[torch.Tensor]) -> torch.Tensor:
     return _bce(fake_logits, 1.0)
 
 
-class AMIGANTrainer:
-    """The discriminator, its optimizer and the perceptual loss, and one adversarial training step."""
+class AMIGANStep(PixelStep):
+    """One step of AMIGAN: the pixel step of eq. 18 grown into eq. 22 with a discriminator (eq. 20).
 
-    def __init__(self, cfg, device: torch.device, world: int = 1):
+    Holds the discriminator, its optimizer and scaler, and the perceptual loss; the generator's
+    model, optimizer and scaler are the trainer's, as for :class:`PixelStep`. Its ``state_dict``
+    adds the discriminator's state to a checkpoint, its ``log_fields`` the separate loss terms.
+    """
+
+    def __init__(self, model: nn.Module, optimizer, scaler, *, cfg, world: int = 1, **options):
+        """``options``: PixelStep's (``amp_dtype``, ``device``, ``grad_clip``); ``cfg`` gives the
+        loss weights, the perceptual term and the discriminator's learning rate."""
         from aminet.perceptual import build_perceptual
 
+        super().__init__(model, optimizer, scaler, **options)
+        device = self.device
         self.cfg = cfg
         self.perceptual, self.note = build_perceptual(cfg.perceptual)
         if self.perceptual is not None:
@@ -136,35 +146,29 @@ class AMIGANTrainer:
         disc = MultiScaleDiscriminator().to(device)
         self.disc = disc
         self.disc_ddp = nn.parallel.DistributedDataParallel(disc) if world > 1 else disc
-        self.optimizer = make_adam(disc.parameters(), cfg.lr_d, cfg.betas)
+        self.optimizer_d = make_adam(disc.parameters(), cfg.lr_d, cfg.betas)
+        self.scaler_d = torch.amp.GradScaler(device.type, enabled=self.amp_dtype == torch.float16)
 
-        self.scaler = torch.amp.GradScaler(
-            device.type, enabled=amp_dtype(cfg.amp, device) == torch.float16
-        )
-
-    def step(self, model, optimizer, scaler, inp, hr, amp_dtype, device, grad_clip) -> dict:
+    def __call__(self, inp: torch.Tensor, hr: torch.Tensor) -> dict:
         cfg = self.cfg
-        autocast = dict(
-            device_type=device.type, dtype=amp_dtype or torch.float32, enabled=amp_dtype is not None
-        )
-        with torch.autocast(**autocast):
-            sr = model(inp)
+        with self.autocast():
+            sr = self.model(inp)
 
         # Discriminator: eq. 20 on real faces and detached SR faces.
         self.disc.requires_grad_(True)
-        with torch.autocast(**autocast):
+        with self.autocast():
             loss_d = discriminator_loss(self.disc_ddp(hr), self.disc_ddp(sr.detach()))
-        optimizer_step(loss_d, self.optimizer, self.scaler, self.disc.parameters())
+        optimizer_step(loss_d, self.optimizer_d, self.scaler_d, self.disc.parameters())
 
         # Generator: eq. 22 through the frozen discriminator (unwrapped: D gets no gradients here).
         self.disc.requires_grad_(False)
         sr32 = sr.float()
         loss_pix = F.l1_loss(sr32, hr)
         loss_pcp = self.perceptual(sr32, hr) if self.perceptual is not None else sr32.new_zeros(())
-        with torch.autocast(**autocast):
+        with self.autocast():
             loss_adv = generator_adversarial_loss(self.disc(sr))
         loss = cfg.lambda_pix * loss_pix + cfg.lambda_pcp * loss_pcp + cfg.lambda_adv * loss_adv
-        optimizer_step(loss, optimizer, scaler, model.parameters(), grad_clip)
+        optimizer_step(loss, self.optimizer, self.scaler, self.model.parameters(), self.grad_clip)
         return {
             "loss": loss.item(),
             "loss_pix": loss_pix.item(),
@@ -173,14 +177,20 @@ class AMIGANTrainer:
             "loss_d": loss_d.item(),
         }
 
+    def log_fields(self, losses: dict) -> dict:
+        return {**{k: v for k, v in losses.items() if k != "loss"}, "perceptual": self.note}
+
     def state_dict(self) -> dict:
         return {
             "discriminator": self.disc.state_dict(),
-            "optimizer_d": self.optimizer.state_dict(),
-            "scaler_d": self.scaler.state_dict(),
+            "optimizer_d": self.optimizer_d.state_dict(),
+            "scaler_d": self.scaler_d.state_dict(),
+            "perceptual": self.note,
         }
 
     def load_state_dict(self, state: dict) -> None:
+        if "discriminator" not in state:
+            return  # a checkpoint of an L1 run: the discriminator starts afresh
         self.disc.load_state_dict(state["discriminator"])
-        self.optimizer.load_state_dict(state["optimizer_d"])
-        self.scaler.load_state_dict(state["scaler_d"])
+        self.optimizer_d.load_state_dict(state["optimizer_d"])
+        self.scaler_d.load_state_dict(state["scaler_d"])

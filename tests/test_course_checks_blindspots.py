@@ -348,7 +348,7 @@ DIRECT_LIBRARY_CALLS = [
     ("gan.generator_loss", lambda f: _library("aminet.gan:generator_adversarial_loss")(f)),
     (
         "train.cosine_factor",
-        lambda s, t, m: _library("aminet.train:ScheduleShape")("cosine", t, 0, m)(s),
+        lambda s, t, m: _library("aminet.training.schedule:ScheduleShape")("cosine", t, 0, m)(s),
     ),
 ]
 

@@ -1,5 +1,5 @@
 """The package's import structure: no cycles among aminet's modules, the registry imports no model
-code, and the GAN needs nothing from the trainer."""
+code, the GAN needs only the trainer's public step, and the training loop knows no GAN."""
 
 from __future__ import annotations
 
@@ -127,5 +127,30 @@ def test_the_registry_imports_no_model_code(lazy):
     assert imported_modules("aminet.registry", top_level_only=not lazy) <= allowed
 
 
-def test_gan_needs_nothing_from_the_trainer():
-    assert "aminet.train" not in imported_modules("aminet.gan", top_level_only=False)
+def test_gan_needs_only_the_pixel_step_from_the_trainer():
+    # AMIGAN's step extends the trainer's public PixelStep; nothing else of the trainer
+    trainer = {n for n in MODULES if n == "aminet.train" or n.startswith("aminet.training")}
+    used = imported_modules("aminet.gan", top_level_only=False) & trainer
+    assert used == {"aminet.training.steps"}
+
+
+def test_the_training_package_is_read_from_the_import_graph():
+    assert "aminet.training.steps" in imported_modules("aminet.training.config")
+    assert "aminet.training.distributed" in imported_modules("aminet.training.loop")  # from pkg
+    # the facade re-exports the package and holds no code of its own
+    assert "aminet.training" in imported_modules("aminet.train")
+
+
+def test_the_training_steps_import_nothing_else_of_the_trainer():
+    # the step is shared by the loop, AMIGAN and aminet bench: it must not pull in the loop
+    assert not any(
+        n.startswith("aminet.train")
+        for n in imported_modules("aminet.training.steps", top_level_only=False)
+    )
+
+
+def test_the_training_loop_knows_no_gan():
+    # the loop calls whatever step build.py made; only build.py chooses AMIGAN's
+    for name in MODULES:
+        if name.startswith("aminet.training") and name != "aminet.training.build":
+            assert "aminet.gan" not in imported_modules(name, top_level_only=False), name

@@ -201,7 +201,7 @@ class _FakeClock:
 
 
 def test_a_resumed_time_budget_continues_the_original_schedule(tmp_path, monkeypatch):
-    import aminet.train as trainer
+    import aminet.training.loop as trainer  # the loop reads the clock
 
     options = dict(steps=None, minutes=1.0, schedule="cosine", warmup_steps=0)
     monkeypatch.setattr(trainer, "time", _FakeClock())
@@ -223,7 +223,7 @@ def test_a_resumed_time_budget_continues_the_original_schedule(tmp_path, monkeyp
 
 
 def test_a_run_that_reaches_its_time_budget_is_a_normal_end(tmp_path, monkeypatch):
-    import aminet.train as trainer
+    import aminet.training.loop as trainer  # the loop reads the clock
 
     monkeypatch.setattr(trainer, "time", _FakeClock())
     history = train(tiny(tmp_path / "run", steps=None, minutes=0.5))

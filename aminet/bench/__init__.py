@@ -20,8 +20,8 @@ What each number is:
   loads the model and then runs the forward passes in increasing batch order (a child process,
   because the peak RSS of a process never goes down; eager mode, fp32 weights).
 - ``train``: with ``train=True``, images per second of the trainer's own L1 step
-  (``aminet.optim``: forward, L1 loss, backward through the AMP scaler, gradient clipping at
-  ``TrainConfig``'s default 1.0, fused Adam) at the largest batch size.
+  (``aminet.training.PixelStep``: forward, L1 loss, backward through the AMP scaler, gradient
+  clipping at ``TrainConfig``'s default 1.0, fused Adam) at the largest batch size.
 
 ``plot_tradeoff(rows, "fig1.png", psnr={...})`` draws a Fig. 1-style bubble plot: the paper's Table
 X (params vs PSNR, bubble size = RTX 3090 speed) as the paper's points, and our measured models.

@@ -10,10 +10,10 @@ import time
 from collections.abc import Callable
 
 import torch
-import torch.nn.functional as F
 
 from aminet.bench.settings import DTYPES, BenchmarkUnavailable
-from aminet.optim import make_adam, optimizer_step
+from aminet.optim import make_adam
+from aminet.training.steps import PixelStep
 
 
 def sync(device: str) -> None:
@@ -147,27 +147,29 @@ def warm_up(runner: Runner, batch: int, warmup: int) -> None:
 
 
 class TrainStep:
-    """A copy of the model trained by the trainer's own L1 step (``aminet.optim``): forward under
-    autocast, L1 loss in fp32, backward through the AMP scaler, gradient clipping at 1.0
-    (``TrainConfig``'s default), fused Adam with the paper's betas. ``step()`` is one such step."""
+    """A copy of the model trained by the trainer's own step (:class:`aminet.training.PixelStep`):
+    forward under autocast, L1 loss in fp32, backward through the AMP scaler, gradient clipping at
+    1.0 (``TrainConfig``'s default), fused Adam with the paper's betas. ``step()`` is one such step
+    (it reads the loss back, as the trainer does)."""
 
     def __init__(self, name, model, *, device, dtype, channels_last, compile, batch, size):
         self.name = name
         self.model = copy.deepcopy(model).to(device).train()
         if channels_last:
             self.model = self.model.to(memory_format=torch.channels_last)
-        self.forward = torch.compile(self.model, dynamic=False) if compile else self.model
-        self.optimizer = make_adam(self.model.parameters(), 2e-4, (0.9, 0.99))
+        forward = torch.compile(self.model, dynamic=False) if compile else self.model
         in_channels = getattr(model, "in_channels", 3)
         self.x = example_input(batch, size, device, channels_last, in_channels)
         self.target = torch.rand_like(self.x)
-        self.device = device
-        self.dtype = dtype
         kind = "cuda" if device.startswith("cuda") else "cpu"
-        self.scaler = torch.amp.GradScaler(kind, enabled=dtype == "fp16" and kind == "cuda")
+        self.pixel_step = PixelStep(
+            forward,  # a compiled module holds the same parameters as the model
+            make_adam(self.model.parameters(), 2e-4, (0.9, 0.99)),
+            torch.amp.GradScaler(kind, enabled=dtype == "fp16" and kind == "cuda"),
+            amp_dtype=None if dtype == "fp32" else DTYPES[dtype],
+            device=torch.device(device),
+            grad_clip=1.0,
+        )
 
     def step(self) -> None:
-        with autocast(self.device, self.dtype):
-            sr = self.forward(self.x)
-        loss = F.l1_loss(sr.float(), self.target)
-        optimizer_step(loss, self.optimizer, self.scaler, self.model.parameters(), grad_clip=1.0)
+        self.pixel_step(self.x, self.target)

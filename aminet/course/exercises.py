@@ -1187,7 +1187,7 @@ def _exercises() -> list[Exercise]:
             name="cosine_factor",
             differentiable=False,
             outcome=_as_float64,
-            forbidden=("aminet.train:ScheduleShape.__call__",),
+            forbidden=("aminet.training.schedule:ScheduleShape.__call__",),
         ),
         Exercise(
             "train.l1_step",

@@ -271,6 +271,6 @@ def ablation_difference(a: torch.Tensor, b: torch.Tensor) -> tuple[torch.Tensor,
 def train_cosine_factor(step: int, total: int, min_ratio: float) -> float:
     """The learning-rate factor of ``aminet.train``'s cosine schedule (no warm-up) at ``step``:
     from 1 down to ``min_ratio`` over ``total`` steps, then flat."""
-    from aminet.train import ScheduleShape
+    from aminet.training.schedule import ScheduleShape
 
     return ScheduleShape("cosine", total, warmup=0, min_ratio=min_ratio)(step)
