@@ -378,6 +378,18 @@ def test_warnings_print_as_one_line(monkeypatch):
     assert warnings.formatwarning is before  # restored for whoever called main()
 
 
+def test_prepare_celeba_names_a_missing_source_and_an_empty_request(tmp_path, capsys):
+    dst = str(tmp_path / "out")
+    err = _error(["prepare-celeba", str(tmp_path / "nowhere"), dst], capsys)
+    assert f"SRC {tmp_path / 'nowhere'} does not exist" in err
+    afile = tmp_path / "celeba.zip"
+    afile.write_text("x")
+    assert "is a file, not a folder" in _error(["prepare-celeba", str(afile), dst], capsys)
+    zeros = ["--train", "0", "--val", "0", "--test", "0"]
+    assert "nothing to prepare" in _error(["prepare-celeba", str(tmp_path), dst, *zeros], capsys)
+    assert not (tmp_path / "out").exists()
+
+
 def _png(path, side):
     import numpy as np
     from PIL import Image
