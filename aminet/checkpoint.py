@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import pickle
+import zipfile
 from pathlib import Path
 
 import torch
@@ -108,6 +109,17 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
     if path.is_dir():
         raise CheckpointError(
             f"checkpoint {path} is a folder; pass a .pt file such as {path / 'best.pt'}"
+        )
+    if not path.is_file():  # a pipe or a device: torch.load would wait on it forever
+        raise CheckpointError(f"checkpoint {path} is not a regular file (a pipe or a device?)")
+    if not zipfile.is_zipfile(path):
+        # torch.save has written zip archives since torch 1.6 (and aminet always did); anything
+        # else (an image, text, a truncated copy) would reach the legacy unpickler and come back
+        # as "pickled Python objects" or a bare KeyError, which misnames the problem
+        raise CheckpointError(
+            f"{path} is not a readable checkpoint: not the zip archive that torch.save writes "
+            "(truncated, damaged, or another kind of file). Use a best.pt or last.pt written by "
+            "'aminet train'."
         )
     try:
         state = torch.load(path, map_location=map_location, weights_only=True)

@@ -134,6 +134,11 @@ def runs_dir() -> Path:
         path = Path(tempfile.mkdtemp(prefix="aminet-runs-"))
     else:
         path = Path("runs")
+    if path.exists() and not path.is_dir():
+        origin = f"{RUNS_ENV}={explicit}" if explicit else str(path)
+        raise NotADirectoryError(
+            f"{origin} is a file, not a folder; the runs folder must be a folder"
+        )
     path.mkdir(parents=True, exist_ok=True)
     where = " (on Google Drive: kept across sessions)" if on_drive(path) else ""
     print(f"runs are written to {path.resolve()}{where}", flush=True)

@@ -15,7 +15,14 @@ import inspect
 
 import torch
 
-__all__ = ["AMP_CHOICES", "autocast_dtype", "describe_device", "native_bf16", "pick_device"]
+__all__ = [
+    "AMP_CHOICES",
+    "autocast_dtype",
+    "check_device",
+    "describe_device",
+    "native_bf16",
+    "pick_device",
+]
 
 AMP_CHOICES = ("auto", "bf16", "fp16", "none")
 """Values of ``amp`` / ``--amp``: auto (bf16 or fp16 on CUDA, off elsewhere), bf16, fp16, none."""
@@ -35,24 +42,47 @@ def pick_device(preference: str | None = None, *, verbose: bool = True) -> torch
         else:
             device = torch.device("cpu")
     else:
-        try:
-            device = torch.device(preference)
-        except RuntimeError as err:
-            raise ValueError(
-                f"--device {preference!r} is not a device name (try cpu, cuda, cuda:1, mps)"
-            ) from err
-        if device.type == "cuda" and not torch.cuda.is_available():
+        device = check_device(preference)
+    if verbose:
+        print(f"device: {describe_device(device)}", flush=True)
+    return device
+
+
+DEVICE_TYPES = ("cpu", "cuda", "mps")  # what aminet trains and runs on
+
+
+def check_device(preference: str) -> torch.device:
+    """``torch.device(preference)`` if this machine has it; else a ``ValueError`` naming --device.
+
+    torch also names devices aminet cannot run on (meta holds no data, xla, hpu, ...), and a
+    device index past the last GPU fails only at the first tensor, so both are refused here.
+    """
+    try:
+        device = torch.device(preference)
+    except (RuntimeError, TypeError) as err:
+        raise ValueError(
+            f"--device {preference!r} is not a device name (try cpu, cuda, cuda:1, mps)"
+        ) from err
+    if device.type not in DEVICE_TYPES:
+        raise ValueError(
+            f"--device {preference}: aminet runs on {', '.join(DEVICE_TYPES)} (cuda:N for one GPU)"
+        )
+    if device.type == "cuda":
+        if not torch.cuda.is_available():
             raise ValueError(
                 f"--device {preference}: CUDA is not available on this machine (use cpu or auto)"
             )
-        if device.type == "mps" and not (
-            getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()
-        ):
+        count = torch.cuda.device_count()
+        if device.index is not None and device.index >= count:
             raise ValueError(
-                f"--device {preference}: MPS is not available on this machine (use cpu or auto)"
+                f"--device {preference}: this machine has {count} GPU(s), cuda:0 to cuda:{count - 1}"
             )
-    if verbose:
-        print(f"device: {describe_device(device)}", flush=True)
+    if device.type == "mps" and not (
+        getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()
+    ):
+        raise ValueError(
+            f"--device {preference}: MPS is not available on this machine (use cpu or auto)"
+        )
     return device
 
 

@@ -8,6 +8,7 @@ raises an error naming the file and the folder. Nothing here touches the network
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 from pathlib import Path
@@ -55,12 +56,21 @@ def _download(url: str, path: Path, timeout: float) -> None:
 
 
 def download_timeout() -> float:
-    value = os.environ.get("AMINET_DOWNLOAD_TIMEOUT", "")
+    """``AMINET_DOWNLOAD_TIMEOUT`` in seconds, or the default; a value that is not one is an error
+    (a typo silently replaced by the default would leave the user waiting on the wrong number)."""
+    value = os.environ.get("AMINET_DOWNLOAD_TIMEOUT", "").strip()
+    if not value:
+        return DOWNLOAD_TIMEOUT_S
     try:
-        timeout = float(value) if value else DOWNLOAD_TIMEOUT_S
+        timeout = float(value)
     except ValueError:
-        timeout = DOWNLOAD_TIMEOUT_S
-    return timeout if timeout > 0 else DOWNLOAD_TIMEOUT_S
+        timeout = float("nan")
+    if not (math.isfinite(timeout) and timeout > 0):
+        raise ValueError(
+            f"AMINET_DOWNLOAD_TIMEOUT={value!r}: expected a number of seconds > 0 "
+            f"(default {DOWNLOAD_TIMEOUT_S:g}); unset it for the default"
+        )
+    return timeout
 
 
 def fetch_pretrained(path: Path, url: str) -> bool:

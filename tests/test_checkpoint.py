@@ -85,6 +85,33 @@ class _Payload:
         return (print, ("pwned",))
 
 
+def test_files_that_are_no_torch_archive_are_not_called_pickles(tmp_path):
+    """An image, text or random bytes is not "pickled Python objects": say what it is."""
+    cases = {
+        "face.png": b"\x89PNG\r\n\x1a\n" + bytes(64),
+        "notes.pt": b"hello",  # torch's legacy loader answered a bare KeyError: '104'
+        "noise.pt": bytes(range(256)) * 8,
+    }
+    for name, data in cases.items():
+        path = tmp_path / name
+        path.write_bytes(data)
+        with pytest.raises(CheckpointError) as info:
+            load_checkpoint(path)
+        message = str(info.value)
+        assert str(path) in message and "not the zip archive that torch.save writes" in message
+        assert "pickled" not in message
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="no named pipes here")
+def test_a_pipe_is_refused_without_waiting_on_it(tmp_path):
+    import os
+
+    pipe = tmp_path / "last.pt"
+    os.mkfifo(pipe)  # torch.load would block here until something writes into it
+    with pytest.raises(CheckpointError, match="not a regular file"):
+        load_checkpoint(pipe)
+
+
 def test_arbitrary_pickles_are_refused(tmp_path, capsys):
     path = tmp_path / "evil.pt"
     torch.save(

@@ -218,3 +218,194 @@ def test_a_folder_without_val_warns_that_validation_uses_the_training_images(tmp
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert len(build_dataset(f"folder:{tmp_path}", "val")) == 1
+
+
+@pytest.mark.parametrize(
+    ("device", "expected"),
+    [
+        ("meta", "--device meta: aminet runs on cpu, cuda, mps"),  # was a traceback from autocast
+        ("xla", "--device xla: aminet runs on cpu, cuda, mps"),
+        ("nonsense", "--device 'nonsense' is not a device name"),
+    ],
+)
+def test_devices_aminet_cannot_run_on_are_refused_by_every_command(
+    tmp_path, capsys, device, expected
+):
+    out = str(tmp_path / "o")
+    face = tmp_path / "f.png"
+    _png(face, 16)
+    for argv in (
+        [*SMOKE, "--out", out],
+        ["demo", "--minutes", "0.01", "--out", out],
+        ["eval", "--model", "bicubic", "--limit", "1"],
+        ["ablate", "--steps", "1", "--out", out],
+        ["upscale", "--checkpoint", _tiny_checkpoint(tmp_path), str(face), "--out", out],
+    ):
+        assert expected in _error([*argv, "--device", device], capsys), argv
+    assert not (tmp_path / "o" / "last.pt").exists()
+
+
+def test_a_gpu_index_past_the_last_gpu_is_refused(monkeypatch):
+    import torch
+
+    from aminet.device import check_device
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    assert check_device("cuda:0") == torch.device("cuda:0")
+    with pytest.raises(ValueError, match="--device cuda:3: this machine has 1 GPU"):
+        check_device("cuda:3")
+
+
+def test_threads_are_bounded_before_torch_can_crash(tmp_path, capsys):
+    import os
+
+    limit = 4 * (os.cpu_count() or 1)
+    out = ["--out", str(tmp_path / "o")]
+    for argv in (
+        [*SMOKE, *out],
+        ["demo", "--minutes", "0.01", *out],
+        ["bench", "--models", "bicubic", "--repeats", "1"],
+    ):
+        for bad in ("0", "100000"):  # 100000 made torch segfault (exit 139) after the run
+            err = _error([*argv, "--threads", bad], capsys)
+            assert f"--threads must be from 1 to {limit}" in err, argv
+
+
+@pytest.mark.parametrize(
+    ("flags", "expected"),
+    [
+        (["--minutes", "1e308"], "--minutes must be at most 1000000"),  # was an OverflowError
+        (["--epochs", "1e308"], "--epochs must be at most 1000000"),
+    ],
+)
+def test_budgets_too_large_to_compute_with(tmp_path, capsys, flags, expected):
+    assert expected in _error([*SMOKE, "--out", str(tmp_path / "o"), *flags], capsys)
+    err = _error(["demo", "--minutes", "1e308", "--out", str(tmp_path / "d")], capsys)
+    assert "--minutes must be at most 1000000" in err
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="no named pipes here")
+def test_config_that_is_a_folder_a_pipe_or_not_yaml_or_json(tmp_path, capsys):
+    import os
+
+    out = ["--out", str(tmp_path / "o")]
+    pipe = tmp_path / "c.yaml"
+    os.mkfifo(pipe)
+    err = _error([*SMOKE, *out, "--config", str(pipe)], capsys)
+    assert f"--config {pipe} is not a regular file" in err
+    err = _error([*SMOKE, *out, "--config", str(tmp_path)], capsys)
+    assert f"--config {tmp_path} is a folder" in err
+    text = tmp_path / "options.txt"
+    text.write_text("steps: 2\n")
+    err = _error([*SMOKE, *out, "--config", str(text)], capsys)
+    assert "expected a YAML (.yaml, .yml) or JSON (.json) file" in err
+    err = _error([*SMOKE, *out, "--config", str(tmp_path / "absent.yaml")], capsys)
+    assert "absent.yaml does not exist" in err
+
+
+def test_a_divergence_before_any_save_does_not_point_to_a_checkpoint(tmp_path, capsys):
+    out = tmp_path / "o"
+    err = _error([*SMOKE, "--out", str(out), "--lr", "1e300", "--grad-clip", "0"], capsys)
+    assert "diverged" in err and "no checkpoint was saved" in err
+    assert not (out / "last.pt").exists()
+
+
+def test_eval_refuses_lr_data_before_measuring(capsys):
+    err = _error(["eval", "--model", "bicubic", "--data", "lr:/nowhere"], capsys)
+    assert err.startswith("aminet eval: error: --data lr:/nowhere: lr:DIR holds")
+
+
+def test_demo_checks_real_faces_before_training(tmp_path, capsys, monkeypatch):
+    import aminet.demo
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("trained before checking --real-faces")
+
+    monkeypatch.setattr(aminet.demo, "run_demo", no_training)
+    out = ["--out", str(tmp_path / "o"), "--minutes", "0.01"]
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    err = _error(["demo", *out, "--real-faces", str(empty)], capsys)
+    assert f"--real-faces {empty}: no images" in err
+    afile = tmp_path / "f.png"
+    afile.write_text("x")
+    assert "is a file" in _error(["demo", *out, "--real-faces", str(afile)], capsys)
+
+
+def test_bench_names_its_flags_and_checks_the_plot_path_first(tmp_path, capsys):
+    bench = ["bench", "--models", "bicubic", "--repeats", "1", "--no-memory", "--json"]
+    assert "--warmup must be >= 0, got -1" in _error([*bench, "--warmup", "-1"], capsys)
+    assert "--size must be at least 8 pixels, got 0" in _error([*bench, "--size", "0"], capsys)
+    assert "is a folder" in _error([*bench, "--plot", str(tmp_path)], capsys)
+    plot = tmp_path / "new" / "tradeoff"  # a missing folder and no suffix
+    assert main([*bench, "--size", "16", "--plot", str(plot)]) == 0
+    assert (tmp_path / "new" / "tradeoff.png").is_file()
+
+
+def test_grading_a_folder_without_submissions_is_an_error(tmp_path, capsys):
+    err = _error(["course", "grade", str(tmp_path)], capsys)
+    assert str(tmp_path) in err and "holds no files to grade" in err
+
+
+def test_out_of_memory_is_one_line_with_what_to_change():
+    import torch
+
+    message = describe_error(torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2 GiB"))
+    assert "ran out of memory" in message and "--batch-size" in message
+    cpu = RuntimeError(
+        "[enforce fail at alloc_cpu.cpp:127] DefaultCPUAllocator: can't allocate memory"
+    )
+    assert "ran out of memory" in describe_error(cpu)
+
+
+def test_warnings_print_as_one_line(monkeypatch):
+    """Python's form quotes the library's source line under the message; the CLI prints one line."""
+    import warnings
+
+    import aminet.commands.summary as summary
+
+    shown = []
+
+    def warns(args):
+        shown.append(warnings.formatwarning("mind this", UserWarning, "/x/datasets.py", 432))
+        return 0
+
+    monkeypatch.setattr(summary, "run", warns)
+    before = warnings.formatwarning
+    assert main(["summary"]) == 0
+    assert shown == ["warning: mind this\n"]
+    assert warnings.formatwarning is before  # restored for whoever called main()
+
+
+def test_prepare_celeba_names_a_missing_source_and_an_empty_request(tmp_path, capsys):
+    dst = str(tmp_path / "out")
+    err = _error(["prepare-celeba", str(tmp_path / "nowhere"), dst], capsys)
+    assert f"SRC {tmp_path / 'nowhere'} does not exist" in err
+    afile = tmp_path / "celeba.zip"
+    afile.write_text("x")
+    assert "is a file, not a folder" in _error(["prepare-celeba", str(afile), dst], capsys)
+    zeros = ["--train", "0", "--val", "0", "--test", "0"]
+    assert "nothing to prepare" in _error(["prepare-celeba", str(tmp_path), dst, *zeros], capsys)
+    assert not (tmp_path / "out").exists()
+
+
+def _png(path, side):
+    import numpy as np
+    from PIL import Image
+
+    Image.fromarray(np.zeros((side, side, 3), np.uint8)).save(path)
+    return path
+
+
+def _tiny_checkpoint(tmp_path) -> str:
+    from aminet.checkpoint import save_checkpoint
+    from aminet.registry import create_model
+
+    model = create_model("aminet", base_channels=8, hourglass_channels=8, num_heads=(1, 1, 1, 1))
+    state = {
+        "model_name": "aminet",
+        "model_kwargs": model.model_kwargs,
+        "model": model.state_dict(),
+    }
+    return str(save_checkpoint(state, tmp_path / "tiny.pt"))

@@ -173,3 +173,11 @@ def test_a_run_that_reaches_its_time_budget_ends_normally(tmp_path):
     assert history["val_step"][-1] == history["steps"]  # a final validation, as at a last step
     for name in ("best.pt", "last.pt", "log.jsonl", "curves.png", "config.json"):
         assert (tmp_path / "l1" / name).is_file(), name
+
+
+def test_aminet_runs_naming_a_file_is_a_clear_error(not_colab, tmp_path):
+    afile = tmp_path / "runs.txt"
+    afile.write_text("x")
+    not_colab.setenv(colab.RUNS_ENV, str(afile))
+    with pytest.raises(NotADirectoryError, match=f"AMINET_RUNS={afile} is a file, not a folder"):
+        colab.runs_dir()

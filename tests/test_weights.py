@@ -60,3 +60,14 @@ def test_a_stalled_download_times_out_and_leaves_no_file(tmp_path, monkeypatch, 
         server.close()
     assert "no data for 0.5 s" in capsys.readouterr().err
     assert list(target.parent.iterdir()) == []
+
+
+@pytest.mark.parametrize("value", ["abc", "-5", "0", "nan", "inf"])
+def test_a_download_timeout_that_is_not_seconds_is_refused_by_name(monkeypatch, value):
+    monkeypatch.setenv("AMINET_DOWNLOAD_TIMEOUT", value)
+    with pytest.raises(ValueError, match=f"AMINET_DOWNLOAD_TIMEOUT='{value}': expected a number"):
+        weights.download_timeout()
+    monkeypatch.setenv("AMINET_DOWNLOAD_TIMEOUT", " 2.5 ")
+    assert weights.download_timeout() == 2.5
+    monkeypatch.delenv("AMINET_DOWNLOAD_TIMEOUT")
+    assert weights.download_timeout() == weights.DOWNLOAD_TIMEOUT_S

@@ -126,6 +126,10 @@ def _check_options(args) -> None:
             f"--data {args.data}: lr:DIR holds faces without ground truth; the ablation trains and "
             "measures on HR faces (synthetic, celeba:DIR or folder:DIR)"
         )
+    if args.device not in (None, "", "auto"):
+        from aminet.device import check_device
+
+        check_device(args.device)  # a ValueError naming --device, before the first variant
 
 
 def run(args) -> int:

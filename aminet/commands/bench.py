@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
-from aminet.cli import UserError
+from aminet.cli import UserError, check_threads
 
 
 def _int_list(text: str) -> list[int]:
@@ -121,8 +122,21 @@ def run(args) -> int:
         repeats = 3 if os.environ.get("AMINET_PRESET") == "smoke" else 10
     if repeats < 1:
         raise UserError(f"--repeats must be at least 1, got {repeats}")
-    if args.threads is not None and args.threads < 1:
-        raise UserError(f"--threads must be at least 1, got {args.threads}")
+    if args.warmup < 0:
+        raise UserError(f"--warmup must be >= 0, got {args.warmup}")
+    if args.size < 8:
+        raise UserError(f"--size must be at least 8 pixels, got {args.size}")
+    check_threads(args.threads)
+    if args.plot:  # checked before minutes of measuring, not after
+        plot = Path(args.plot).expanduser()
+        if plot.is_dir():
+            raise UserError(
+                f"--plot {args.plot} is a folder; give a file name such as {plot / 'bench.png'}"
+            )
+        if not plot.suffix:
+            plot = plot.with_suffix(".png")  # what matplotlib would write anyway; now it is said
+        plot.parent.mkdir(parents=True, exist_ok=True)
+        args.plot = str(plot)
     result = benchmark(
         names,
         device=args.device,

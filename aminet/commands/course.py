@@ -219,9 +219,16 @@ def run_grade(args) -> int:
         raise UserError(f"--cell-timeout must be positive, got {args.cell_timeout:g}")
     if args.notebook_timeout <= 0:
         raise UserError(f"--notebook-timeout must be positive, got {args.notebook_timeout:g}")
+    from aminet.course.grade import find_submissions
+
     for path in args.submissions:
         if not Path(path).exists():
             raise UserError(f"submission {path} does not exist")
+        if Path(path).is_dir() and not find_submissions([path]):
+            raise UserError(
+                f"submission folder {path} holds no files to grade (expected notebooks: .ipynb "
+                "or Jupytext .py)"
+            )
     if args.out:
         out = Path(args.out)
         existing = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from aminet.cli import UserError
+from aminet.cli import UserError, check_threads
 
 
 def add_parser(sub) -> None:
@@ -73,6 +73,8 @@ def run(args) -> int:
 
     if args.minutes is not None and not (math.isfinite(args.minutes) and args.minutes > 0):
         raise UserError(f"--minutes must be a finite number > 0, got {args.minutes}")
+    if args.minutes is not None and args.minutes > 1e6:
+        raise UserError(f"--minutes must be at most 1000000, got {args.minutes}")
     if args.eval_limit < 1:
         raise UserError(f"--eval-limit must be at least 1, got {args.eval_limit}")
     if args.seed < 0:
@@ -81,15 +83,24 @@ def run(args) -> int:
         raise UserError("--resume continues the run in --out and --overwrite replaces it: give one")
     if args.resume and not (Path(args.out) / "last.pt").is_file():
         raise UserError(f"--resume: {Path(args.out) / 'last.pt'} does not exist; nothing to resume")
-    if args.threads is not None:
-        if args.threads < 1:
-            raise UserError(f"--threads must be at least 1, got {args.threads}")
+    if check_threads(args.threads) is not None:
         import torch
 
         torch.set_num_threads(args.threads)
-    if args.real_faces is not None:
-        if not Path(args.real_faces).expanduser().is_dir():
+    if args.real_faces is not None:  # checked now, not after minutes of training
+        from aminet.data import scan_images
+
+        folder = Path(args.real_faces).expanduser()
+        if folder.is_file():
+            raise UserError(
+                f"--real-faces {args.real_faces} is a file; give a folder of face photos"
+            )
+        if not folder.is_dir():
             raise UserError(f"--real-faces {args.real_faces}: no such folder")
+        if not scan_images(folder, check=False)[0]:
+            raise UserError(
+                f"--real-faces {args.real_faces}: no images (.png, .jpg, ...) in this folder"
+            )
     try:
         result = run_demo(
             args.minutes,

@@ -84,7 +84,6 @@ def _load_model(args):
 
 
 def run(args) -> int:
-    import torch
 
     from aminet.data import build_dataset
     from aminet.evaluation import evaluate
@@ -94,14 +93,15 @@ def run(args) -> int:
     if args.batch_size < 1:
         raise UserError(f"--batch-size must be >= 1, got {args.batch_size}")
     if args.device is not None:
-        try:
-            device = torch.device(args.device)
-        except RuntimeError:
-            raise UserError(
-                f"--device {args.device!r} is not a device name (try cpu or cuda)"
-            ) from None
-        if device.type == "cuda" and not torch.cuda.is_available():
-            raise UserError(f"--device {args.device}: CUDA is not available on this machine")
+        from aminet.device import check_device
+
+        check_device(args.device)
+    if args.data.partition(":")[0] == "lr":
+        raise UserError(
+            f"--data {args.data}: lr:DIR holds low-resolution faces without ground truth, which "
+            "cannot be measured; give HR faces: synthetic, folder:DIR or celeba:DIR (and use "
+            "'aminet upscale' for LR faces)"
+        )
     dataset = build_dataset(args.data, args.split, limit=args.limit)
     model, label = _load_model(args)
     result = evaluate(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from aminet.cli import UserError
 
 
@@ -47,6 +49,14 @@ def run(args) -> int:
     for split, n in counts.items():
         if n < 0:
             raise UserError(f"--{split} must be >= 0, got {n}")
+    if not any(counts.values()):
+        raise UserError("--train, --val and --test are all 0: nothing to prepare")
+    src = Path(args.src).expanduser()
+    if not src.is_dir():
+        what = "is a file, not a folder" if src.exists() else "does not exist"
+        raise UserError(
+            f"SRC {args.src} {what}; give the folder that holds CelebA (see docs/data.md)"
+        )
     try:
         summary = prepare_celeba(args.src, args.dst, counts=counts, overwrite=args.overwrite)
     except FileExistsError as err:

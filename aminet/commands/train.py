@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from aminet.cli import UserError
+from aminet.cli import UserError, check_threads
 
 EPILOG = """examples:
   aminet train --preset smoke                       # a few seconds: checks that everything runs
@@ -195,6 +195,9 @@ OPTION_NAMES = (
 )
 
 
+CONFIG_SUFFIXES = (".yaml", ".yml", ".json")
+
+
 def _resumed_config(path: str) -> dict:
     """The options recorded in the checkpoint being resumed: what a resume continues."""
     from aminet.checkpoint import load_checkpoint
@@ -220,6 +223,12 @@ def build_config(args):
 
     given = {}
     if args.config:
+        from aminet.cli import check_input_file
+
+        if check_input_file(args.config, "--config").suffix.lower() not in CONFIG_SUFFIXES:
+            raise UserError(
+                f"--config {args.config}: expected a YAML (.yaml, .yml) or JSON (.json) file"
+            )
         given.update(TrainConfig.values_in_file(args.config))
     given.update({k: getattr(args, k) for k in OPTION_NAMES if getattr(args, k) is not None})
     if args.crop_size == 0:
@@ -282,9 +291,7 @@ def run(args) -> int:
     from aminet.cli import check_model_name
     from aminet.train import RunFolderError, train
 
-    if args.threads is not None:
-        if args.threads < 1:
-            raise UserError(f"--threads must be at least 1, got {args.threads}")
+    if check_threads(args.threads) is not None:
         import torch
 
         torch.set_num_threads(args.threads)
@@ -301,9 +308,15 @@ def run(args) -> int:
             "(or choose another --out)"
         ) from None
     if history["status"] == "diverged":
-        raise UserError(
-            f"training diverged at step {history['steps']}; the last good checkpoint is in {config.out}"
+        from pathlib import Path
+
+        saved = [n for n in ("last.pt", "best.pt") if (Path(config.out) / n).is_file()]
+        where = (
+            f"the last good checkpoint is {Path(config.out) / saved[0]}"
+            if saved
+            else "no checkpoint was saved before it"
         )
+        raise UserError(f"training diverged at step {history['steps']}; {where}")
     if history["status"] == "interrupted":
         return 143 if history.get("signal") == "SIGTERM" else 130
     return 0

@@ -28,9 +28,12 @@ the LR face (pixelated), bicubic, the model and, for HR inputs, the original. No
 overwritten that this call reads or writes: where two inputs would give one name (face.png and
 face.jpg) the extension is kept (face.png_sr.png); inputs of the same name from different folders
 keep their folder (a/face_sr.png, b/face_sr.png); an output never replaces an input. All inputs
-are listed before anything is written, so results are never read back as inputs. A file that
+are listed before anything is written, so results are never read back as inputs; when --out is
+also an input folder, the files there named like results (*_sr.png, *_compare.png, ...) are
+taken for an earlier call's results: neither inputs nor replaced (name one on the command line to
+upscale it). Each result is written whole or not at all (Ctrl-C, a full disk). A file that
 cannot be read is reported and skipped; the exit code is 1 when some inputs failed, 2 when all
-did. EXIF orientation (photos from phones) is applied.
+did, 130 after Ctrl-C. EXIF orientation (photos from phones) is applied.
 
 --detect (ordinary photos with faces anywhere in them; needs pip install -e ".[faces]"): every
 frontal face is found, aligned to the training framing from five landmarks, super-resolved and
@@ -74,42 +77,65 @@ def add_parser(sub) -> None:
     p.set_defaults(func=run)
 
 
-def _collect(inputs: list[str]) -> list[Path]:
-    """Every input file, in order, each once (all listed before anything is written)."""
+RESULT_SUFFIXES = ("_sr.png", "_compare.png", "_faces_x8.png", "_restored.png", "_aligned_lr.png")
+
+
+def is_result_name(name: str) -> bool:
+    """True for a file name that upscale writes (``face_sr.png``, ``face_compare.png``, ...)."""
+    return name.endswith(RESULT_SUFFIXES)
+
+
+def _collect(inputs: list[str], out: Path | None = None) -> tuple[list[Path], list[Path]]:
+    """Every input file, in order, each once (all listed before anything is written).
+
+    Returns ``(files, earlier)``: in a folder that is also ``out``, files named like results
+    (``*_sr.png``, ...) are results of an earlier call, not inputs; they are listed in ``earlier``
+    so that nothing overwrites them, and a file named on the command line is always an input.
+    """
     from aminet.data import scan_images
 
     files: list[Path] = []
+    earlier: list[Path] = []
     seen: set[Path] = set()
+    out_resolved = out.resolve() if out is not None else None
     for item in inputs:
         path = Path(item).expanduser()
         if path.is_dir():
             found, _ = scan_images(path, check=False)
+            if out_resolved is not None and path.resolve() == out_resolved:
+                earlier += [f for f in found if is_result_name(f.name)]
+                found = [f for f in found if not is_result_name(f.name)]
             if not found:
                 raise UserError(f"{path}: no images (.png, .jpg, ...) in this folder")
         elif path.is_file():
             found = [path]
+        elif path.exists():
+            raise UserError(f"input {path} is not an image file or a folder (a pipe or a device?)")
         else:
             raise FileNotFoundError(f"input {path} does not exist")
         for file in found:
             if file.resolve() not in seen:
                 seen.add(file.resolve())
                 files.append(file)
-    return files
+    return files, earlier
 
 
 OUTPUT_SUFFIXES = ("_sr.png", "_compare.png")
 
 
-def output_bases(files: list[Path], out: Path) -> dict[Path, Path]:
+def output_bases(
+    files: list[Path], out: Path, keep: list[Path] | tuple[Path, ...] = ()
+) -> dict[Path, Path]:
     """A collision-free output base (``base + "_sr.png"``) for each input file.
 
     Each file first gets ``out/STEM``; files whose base collides with another's, or whose outputs
-    would land on an input file, get ``out/NAME`` (the extension kept: ``face.jpg``), then
-    ``out/FOLDER/NAME`` (the folder relative to the inputs' common folder), then a number.
+    would land on an input file (or on a file in ``keep``), get ``out/NAME`` (the extension kept:
+    ``face.jpg``), then ``out/FOLDER/NAME`` (the folder relative to the inputs' common folder),
+    then a number.
     """
     import os
 
-    inputs = {f.resolve() for f in files}
+    inputs = {f.resolve() for f in [*files, *keep]}
     parents = [str(f.resolve().parent) for f in files]
     common = Path(os.path.commonpath(parents)) if parents else Path(".")
 
@@ -155,11 +181,19 @@ def _to_tensor(arr):
 
 
 def _save_png(img, path: Path) -> None:
+    """Write a (3, H, W) tensor in [0, 1], or an (H, W, 3) uint8 array, as a PNG, atomically.
+
+    A result appears complete or not at all: Ctrl-C or a full disk mid-write leaves no truncated
+    PNG that looks finished (the file is written under a temporary name, then renamed)."""
     import numpy as np
     from PIL import Image
 
-    arr = (img.clamp(0, 1) * 255 + 0.5).byte().permute(1, 2, 0).cpu().numpy()
-    Image.fromarray(np.ascontiguousarray(arr)).save(path)
+    from aminet.io import atomic_write
+
+    if not isinstance(img, np.ndarray):
+        img = (img.clamp(0, 1) * 255 + 0.5).byte().permute(1, 2, 0).cpu().numpy()
+    with atomic_write(path, "wb") as f:
+        Image.fromarray(np.ascontiguousarray(img)).save(f, format="PNG")
 
 
 def auto_kind(h: int, w: int) -> str:
@@ -245,8 +279,6 @@ def _output_folder(path: str) -> Path:
 def run(args) -> int:
     import sys
 
-    import torch
-
     from aminet.checkpoint import load_model
     from aminet.device import pick_device
 
@@ -255,23 +287,51 @@ def run(args) -> int:
             f"--checkpoint {args.checkpoint} is a folder; pass a file such as "
             f"{Path(args.checkpoint) / 'best.pt'}"
         )
+    if Path(args.checkpoint).exists() and not Path(args.checkpoint).is_file():
+        raise UserError(
+            f"--checkpoint {args.checkpoint} is not a regular file (a pipe or a device?)"
+        )
     if not Path(args.checkpoint).is_file():
         raise FileNotFoundError(
             f"checkpoint {args.checkpoint} does not exist (train one with 'aminet demo' or 'aminet train')"
         )
-    files = _collect(args.inputs)
+    files, earlier = _collect(args.inputs, Path(args.out).expanduser())
     device = pick_device(args.device)
     model = load_model(args.checkpoint, map_location=device)
     out = _output_folder(args.out)
+    if earlier:
+        print(
+            f"note: {len(earlier)} file(s) in --out {out} are named like results of an earlier "
+            "call (*_sr.png, *_compare.png, ...): not taken as inputs and not replaced (name them "
+            "on the command line to upscale them)",
+            file=sys.stderr,
+        )
     if any(f.resolve().parent == out.resolve() for f in files):
         print(
             f"note: --out {out} also holds inputs; results get names that replace none of them",
             file=sys.stderr,
         )
-    bases = output_bases(files, out)
+    bases = output_bases(files, out, keep=earlier)
+    done: list[Path] = []  # results written so far, for the message after Ctrl-C
+    try:
+        if args.detect:
+            return run_detect(files, bases, model, device, out, compare=args.compare, done=done)
+        return _upscale_all(files, bases, model, device, out, args, done)
+    except KeyboardInterrupt:
+        print(
+            f"aminet upscale: interrupted; {len(done)} of {len(files)} input(s) done, their results "
+            f"are complete in {out} (each file is written whole or not at all)",
+            file=sys.stderr,
+        )
+        return 130
+
+
+def _upscale_all(files, bases, model, device, out: Path, args, done: list[Path]) -> int:
+    import torch
+
+    from aminet.cli import is_out_of_memory
+
     failed: list[tuple[Path, str]] = []
-    if args.detect:
-        return run_detect(files, bases, model, device, out, compare=args.compare)
     for path in files:
         try:
             img = _read_input(path)
@@ -286,14 +346,28 @@ def run(args) -> int:
             warning = auto_warning(path, *img.shape[-2:])
             if warning:
                 print(warning, file=sys.stderr)
-        with torch.inference_mode():
-            sr = model(inp[None].to(device))[0].float().clamp(0, 1).cpu()
+        try:
+            with torch.inference_mode():
+                sr = model(inp[None].to(device))[0].float().clamp(0, 1).cpu()
+        except (RuntimeError, MemoryError) as err:
+            if not (isinstance(err, MemoryError) or is_out_of_memory(err)):
+                raise
+            h, w = inp.shape[-2:]
+            message = (
+                f"{path}: too large for this device's memory ({w}x{h} at the model's input); "
+                "shrink it, or pass --input-kind hr if it is a full-size face"
+            )
+            failed.append((path, message))
+            if len(files) > 1:
+                print(f"aminet upscale: skipped {message}", file=sys.stderr)
+            continue
         base = bases[path]
         base.parent.mkdir(parents=True, exist_ok=True)
         target = Path(str(base) + "_sr.png")
         _save_png(sr, target)
         if args.compare:
             _save_png(compare_panel(lr, inp, sr, hr), Path(str(base) + "_compare.png"))
+        done.append(path)
         kind = "HR, degraded first" if hr is not None else "LR"
         print(
             f"{path} ({kind}, {img.shape[-1]}x{img.shape[-2]}) -> {target} ({sr.shape[-1]}x{sr.shape[-2]})"
@@ -311,14 +385,20 @@ def run(args) -> int:
 
 
 def run_detect(
-    files: list[Path], bases: dict[Path, Path], model, device, out: Path, *, compare: bool = False
+    files: list[Path],
+    bases: dict[Path, Path],
+    model,
+    device,
+    out: Path,
+    *,
+    compare: bool = False,
+    done: list[Path] | None = None,
 ) -> int:
     """``--detect``: detect, align, super-resolve and paste back every face of each photo.
 
     Outputs are named from ``bases`` (:func:`output_bases`, so nothing is overwritten); a photo that
     cannot be read is reported and skipped, and the exit code says so, as without ``--detect``."""
     import numpy as np
-    from PIL import Image
 
     from aminet.faces.detect import FacesExtraMissing, detect_faces
     from aminet.faces.restore import restore_photo
@@ -349,7 +429,9 @@ def run_detect(
         base = bases[path]
         base.parent.mkdir(parents=True, exist_ok=True)
         target = Path(str(base) + "_faces_x8.png")
-        Image.fromarray(result).save(target)
+        _save_png(result, target)
+        if done is not None:
+            done.append(path)
         kept = [r for r in restorations if not r.pasted]
         print(
             f"{path} ({photo.shape[1]}x{photo.shape[0]}): {len(faces)} face(s) found, "
@@ -367,9 +449,9 @@ def run_detect(
                 lr_big = np.repeat(np.repeat(r.lr, 8, axis=0), 8, axis=1)
                 gap = np.full((128, 4, 3), 255, np.uint8)
                 panel = np.concatenate([lr_big, gap, r.bicubic, gap, r.restored], axis=1)
-                Image.fromarray(panel).save(Path(f"{base}_face{i}_compare.png"))
-                Image.fromarray(r.lr).save(Path(f"{base}_face{i}_aligned_lr.png"))
-                Image.fromarray(r.restored).save(Path(f"{base}_face{i}_restored.png"))
+                _save_png(panel, Path(f"{base}_face{i}_compare.png"))
+                _save_png(r.lr, Path(f"{base}_face{i}_aligned_lr.png"))
+                _save_png(r.restored, Path(f"{base}_face{i}_restored.png"))
     if failed:
         print(
             f"aminet upscale: {failed} of {len(files)} inputs failed (listed above)",

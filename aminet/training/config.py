@@ -266,6 +266,8 @@ def _config_problems(cfg: TrainConfig):
                 continue
             if not is_number(value) or not math.isfinite(value) or value <= 0:
                 yield f"{flag} must be a finite number > 0, got {value!r}"
+            elif name in optional_positive and value > 1e6:  # the step arithmetic overflows
+                yield f"{flag} must be at most 1000000, got {value!r}"
         elif name in at_least_zero:
             if not is_number(value) or not math.isfinite(value) or value < 0:
                 yield f"{flag} must be a finite number >= 0, got {value!r}"
