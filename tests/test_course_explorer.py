@@ -105,11 +105,17 @@ def test_gpu_options_follow_the_environment_and_reject_nonsense(monkeypatch):
     assert options == {"minutes": 2.0, "amp": "fp16"}
     config = preset_config("short", **options)  # what notebooks 07 and 08 pass on a GPU
     assert (config.minutes, config.amp) == (2.0, "fp16")
-    for name, value in (("AMINET_MINUTES", "0"), ("AMINET_MINUTES", "nan"), ("AMINET_MINUTES", "x")):
+    for name, value in (
+        ("AMINET_MINUTES", "0"),
+        ("AMINET_MINUTES", "nan"),
+        ("AMINET_MINUTES", "x"),
+    ):
         monkeypatch.setenv(name, value)
         with pytest.raises(ValueError, match=f"{name}={value!r}: expected a positive number"):
             gpu_options(20)
     monkeypatch.setenv("AMINET_MINUTES", "2")
     monkeypatch.setenv("AMINET_AMP", "fp8")
-    with pytest.raises(ValueError, match="AMINET_AMP='fp8': expected one of auto, bf16, fp16, none"):
+    with pytest.raises(
+        ValueError, match="AMINET_AMP='fp8': expected one of auto, bf16, fp16, none"
+    ):
         gpu_options(20)

@@ -8,7 +8,7 @@ import pytest
 pytest.importorskip("skimage", reason="natural_mix uses scikit-image's sample photos (dev extra)")
 
 from aminet.data import SynthFaces, build_dataset  # noqa: E402
-from aminet.data.synthfaces import NATURAL_IMAGES, natural_patch  # noqa: E402
+from aminet.data.synthfaces import NATURAL_IMAGES, natural_patch, soften  # noqa: E402
 
 
 def test_natural_mix_replaces_a_fraction_of_training_faces_only():
@@ -41,3 +41,38 @@ def test_natural_patches_exclude_the_evaluation_photo_and_bad_specs_fail():
         build_dataset("synthetic:natural=lots", "train")
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
         build_dataset("synthetic:natural=1.5", "train")
+
+
+def test_camera_blur_softens_a_fraction_of_training_faces_only():
+    plain = SynthFaces("train", size=100)
+    both = build_dataset("synthetic:natural=0.2,blur=0.5", "train", limit=100)
+    assert (both.natural_mix, both.camera_blur) == (0.2, 0.5)
+    blur_only = build_dataset("synthetic:blur=0.5", "train", limit=100)
+    changed = [i for i in range(100) if not np.array_equal(plain.image(i), blur_only.image(i))]
+    assert 30 <= len(changed) <= 70  # about half
+    i = changed[0]
+
+    # softer: less energy in the pixel-to-pixel differences, the same mean colour
+    def roughness(img):
+        return np.abs(np.diff(img.astype(float), axis=1)).mean()
+
+    sharp, soft = plain.image(i), blur_only.image(i)
+    assert roughness(soft) < 0.95 * roughness(sharp)
+    assert abs(soft.astype(float).mean() - sharp.astype(float).mean()) < 1.0
+    assert roughness(soften(sharp, 1.2)) < roughness(soften(sharp, 0.4)) < roughness(sharp)
+    # the blur decision has its own stream: natural picks are the same with or without blur
+    natural = build_dataset("synthetic:natural=0.2", "train", limit=100)
+    for j in range(100):
+        if not np.array_equal(natural.image(j), plain.image(j)):  # a photo crop
+            assert np.array_equal(natural.image(j), both.image(j))
+    assert np.array_equal(blur_only.image(i), blur_only.image(i))  # deterministic
+    assert build_dataset("synthetic:blur=0.5", "test", limit=4).camera_blur == 0.0
+
+
+def test_training_accepts_the_synthetic_levers_and_names_bad_ones():
+    from aminet.train import TrainConfig
+
+    TrainConfig(data="synthetic:natural=0.15,blur=0.5").validate()
+    for bad in ("synthetic:blur=2", "synthetic:sharpen=0.5", "synthetic:blur=0.5,blur=0.2"):
+        with pytest.raises(ValueError, match=f"--data {bad}: expected synthetic or"):
+            TrainConfig(data=bad).validate()

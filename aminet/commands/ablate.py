@@ -137,7 +137,9 @@ def run(args) -> int:
 
     tables = _tables(args.table)
     _check_options(args)
-    if not (args.data == "synthetic" or args.data.startswith(("celeba:", "folder:"))):
+    if not (
+        args.data.partition(":")[0] == "synthetic" or args.data.startswith(("celeba:", "folder:"))
+    ):
         raise UserError(f"--data {args.data!r}: expected synthetic, celeba:DIR or folder:DIR")
     narrow = {"auto": None, "narrow": True, "paper": False}[args.width]
     budget = ablation_budget(

@@ -432,6 +432,35 @@ def _folder(root: Path, split: str, **kwargs) -> FaceFolder:
     return FaceFolder(root, **kwargs)
 
 
+# synthetic:KEY=P[,KEY=P]: training levers of SynthFaces (train split only; docs/training.md)
+SYNTHETIC_LEVERS = {"natural": "natural_mix", "blur": "camera_blur"}
+
+
+def synthetic_levers(spec: str) -> dict:
+    """``synthetic:natural=0.15,blur=0.5`` -> ``{"natural_mix": 0.15, "camera_blur": 0.5}``; a
+    ValueError naming the spec and the valid form for anything else."""
+    kind, _, arg = spec.partition(":")
+    if kind != "synthetic":
+        raise ValueError(f"{spec}: not a synthetic spec")
+    levers = {}
+    usage = (
+        f"{spec}: expected synthetic or synthetic:natural=P,blur=Q (either or both; P and Q "
+        "fractions in [0, 1])"
+    )
+    for item in filter(None, (part.strip() for part in arg.split(","))):
+        key, _, value = item.partition("=")
+        if key not in SYNTHETIC_LEVERS or key in levers:
+            raise ValueError(usage)
+        try:
+            fraction = float(value)
+        except ValueError:
+            raise ValueError(usage) from None
+        if not 0.0 <= fraction <= 1.0:  # also refuses nan
+            raise ValueError(usage)
+        levers[key] = fraction
+    return {SYNTHETIC_LEVERS[key]: fraction for key, fraction in levers.items()}
+
+
 def build_dataset(
     spec: str,
     split: str = "train",
@@ -455,15 +484,12 @@ def build_dataset(
     if limit is not None and limit < 1:
         raise ValueError(f"limit must be a positive number of images, got {limit}")
     kind, _, arg = spec.partition(":")
-    if kind == "synthetic" and (not arg or arg.startswith("natural=")):
+    if kind == "synthetic":
         from aminet.data.synthfaces import SPLIT_SIZES
 
         size = min(limit, SPLIT_SIZES[split]) if limit else None
-        try:  # synthetic:natural=P mixes shipped photos into a fraction P of the training images
-            mix = float(arg.partition("=")[2]) if arg else 0.0
-        except ValueError:
-            raise ValueError(f"{spec}: expected synthetic:natural=P with P in [0, 1]") from None
-        return SynthFaces(split, size=size, seed=seed, augment=augment, natural_mix=mix)
+        levers = synthetic_levers(spec)
+        return SynthFaces(split, size=size, seed=seed, augment=augment, **levers)
     if kind in ("celeba", "folder", "lr") and arg:
         root = Path(arg).expanduser()
         if not root.is_dir():

@@ -27,7 +27,7 @@ try:  # the ufunc behind np.clip; np.clip adds ~10 us of Python per call
 except ImportError:  # numpy < 2
     from numpy.core.umath import clip as _umath_clip
 
-__all__ = ["SynthFaces", "render_face", "natural_patch", "SPLIT_SIZES", "IMAGE_SIZE"]
+__all__ = ["SynthFaces", "render_face", "natural_patch", "soften", "SPLIT_SIZES", "IMAGE_SIZE"]
 
 IMAGE_SIZE = 128
 # Train/test mirror the paper's CelebA counts (18,000 / 1,000). The validation split is small on
@@ -679,6 +679,18 @@ def natural_patch(rng: np.random.Generator, size: int = IMAGE_SIZE) -> np.ndarra
     return np.array(crop[:, ::-1] if rng.random() < 0.5 else crop)  # a writable copy
 
 
+# Optical softness of a photograph at 128x128, in pixels (Gaussian sigma): a drawing's edges are
+# anti-aliased over one pixel; a photo's are spread by the lens, focus, motion and JPEG.
+CAMERA_BLUR_SIGMA = (0.4, 1.2)
+
+
+def soften(image: np.ndarray, sigma: float) -> np.ndarray:
+    """``image`` (H, W, 3) uint8 blurred by a Gaussian of ``sigma`` pixels (a camera's softness)."""
+    from PIL import Image, ImageFilter
+
+    return np.asarray(Image.fromarray(image).filter(ImageFilter.GaussianBlur(radius=sigma))).copy()
+
+
 class SynthFaces(Dataset):
     """The built-in procedural face dataset: 18,000 train / 200 val / 1,000 test faces of 128x128.
 
@@ -697,10 +709,14 @@ class SynthFaces(Dataset):
         augment: bool = False,
         scale: int = 8,
         natural_mix: float = 0.0,
+        camera_blur: float = 0.0,
     ):
-        if not 0.0 <= natural_mix <= 1.0:
-            raise ValueError(f"natural_mix must be in [0, 1], got {natural_mix}")
-        self.natural_mix = float(natural_mix) if split == "train" else 0.0  # train split only
+        for name, value in (("natural_mix", natural_mix), ("camera_blur", camera_blur)):
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"{name} must be in [0, 1], got {value}")
+        # training levers, train split only: validation and test stay the plain drawings
+        self.natural_mix = float(natural_mix) if split == "train" else 0.0
+        self.camera_blur = float(camera_blur) if split == "train" else 0.0
         if split not in SPLIT_SIZES:
             raise ValueError(f"unknown split {split!r}; expected one of {', '.join(SPLIT_SIZES)}")
         n = SPLIT_SIZES[split] if size is None else int(size)
@@ -728,7 +744,12 @@ class SynthFaces(Dataset):
             pick = face_rng(self.seed + (1 << 31), self.split, index)
             if pick.random() < self.natural_mix:
                 return natural_patch(pick)
-        return render_face(face_rng(self.seed, self.split, index))
+        face = render_face(face_rng(self.seed, self.split, index))
+        if self.camera_blur > 0:
+            pick = face_rng(self.seed + (1 << 30), self.split, index)  # its own stream, too
+            if pick.random() < self.camera_blur:
+                face = soften(face, sigma=pick.uniform(*CAMERA_BLUR_SIGMA))
+        return face
 
     def __getitem__(self, index: int) -> dict:
         if index < 0:

@@ -307,7 +307,14 @@ def _config_problems(cfg: TrainConfig):
             f"--data {data}: lr:DIR holds low-resolution faces without ground truth, which can only "
             "be upscaled; training needs HR faces: folder:DIR or celeba:DIR"
         )
-    elif data and not ((kind == "synthetic" and not arg) or (kind in ("celeba", "folder") and arg)):
+    elif kind == "synthetic":
+        from aminet.data.datasets import synthetic_levers
+
+        try:
+            synthetic_levers(data)
+        except ValueError as err:
+            yield f"--data {err}"
+    elif data and not (kind in ("celeba", "folder") and arg):
         yield f"--data {data!r}: expected synthetic, celeba:DIR or folder:DIR"
 
 
