@@ -55,7 +55,8 @@ def run(args) -> int:
     if not src.is_dir():
         what = "is a file, not a folder" if src.exists() else "does not exist"
         raise UserError(
-            f"SRC {args.src} {what}; give the folder that holds CelebA (see docs/data.md)"
+            f"SRC {args.src} {what}; give the folder that holds CelebA's img_align_celeba/ "
+            "(official, torchvision or Kaggle layout) or a Hugging Face export (docs/data.md)"
         )
     try:
         summary = prepare_celeba(args.src, args.dst, counts=counts, overwrite=args.overwrite)

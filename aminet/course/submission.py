@@ -316,16 +316,17 @@ def static_flags(sub: Submission, call: CheckCall) -> list[str]:
                 chain = ast.unparse(n)
                 if "course" in chain:
                     flags.append(f"uses {chain} (the course's answer key)")
-            name = (
-                n.id
-                if isinstance(n, ast.Name)
-                else n.attr
-                if isinstance(n, ast.Attribute)
-                else None
-            )
+            name = _node_name(n)
             if name in _TAMPER_NAMES:
                 flags.append(f"{_TAMPER_NAMES[name]} ({name})")
     return sorted(set(flags))
+
+
+def _node_name(node: ast.AST) -> str | None:
+    """The name a node refers to: ``x`` for ``x`` and for ``a.b.x``; None for anything else."""
+    if isinstance(node, ast.Name):
+        return node.id
+    return node.attr if isinstance(node, ast.Attribute) else None
 
 
 def tamper_flags(sub: Submission) -> list[str]:
@@ -344,13 +345,7 @@ def tamper_flags(sub: Submission) -> list[str]:
             continue
         prose = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Expr)}  # docstrings
         for n in ast.walk(tree):
-            name = (
-                n.id
-                if isinstance(n, ast.Name)
-                else n.attr
-                if isinstance(n, ast.Attribute)
-                else None
-            )
+            name = _node_name(n)
             if name in _TAMPER_NAMES:
                 flags.add(f"cell {st['cell']}: {_TAMPER_NAMES[name]} ({name})")
             if isinstance(n, ast.Name) and n.id in _TAMPER_BUILTINS or name == "getsource":
