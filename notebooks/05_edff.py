@@ -18,7 +18,7 @@
 #
 # **Open in Colab:** this copy of the course names no public GitHub repository, so there is no Colab link. In Colab use *File > Upload notebook* to open this file, then run the setup cell below: it says how to install the course package.
 #
-# **Measured time on a CPU:** 6 s for the solutions, every cell, `AMINET_PRESET=default` (2-core x86_64 CPU, load average 1.4; written by `aminet course release --execute`). No GPU time has been measured.
+# **Measured time on a CPU:** 4 s for the solutions, every cell, `AMINET_PRESET=default` (2-core x86_64 CPU, load average 1.1; written by `aminet course release --execute`). No GPU time has been measured.
 #
 # **Goals.** After this notebook you can
 # 1. compute EDFF's two selection maps from an encoder and a decoder feature (paper eq. 15),
@@ -59,7 +59,14 @@ if "google.colab" in sys.modules:  # Colab only
             raise SystemExit(NO_REPO)
         target = wheels[-1] if wheels else f"git+{REPO_URL}@{REPO_REF}"
         command = [sys.executable, "-m", "pip", "install", "-q", target]
-        if subprocess.run(command).returncode != 0:
+        installed = subprocess.run(command).returncode == 0
+        if not installed and wheels:
+            raise SystemExit(
+                f"pip could not install the uploaded wheel {target}. Build it again on your "
+                "computer (`pip wheel --no-deps -w dist .` in the course folder), upload the new "
+                "dist/aminet-*.whl into /content, delete the old one, and run this cell again."
+            )
+        if not installed:
             raise SystemExit(
                 f"pip could not install {target}. Check that this session has internet access "
                 f"and that {REPO_URL} opens in a browser and has the tag or commit {REPO_REF}; "

@@ -211,6 +211,17 @@ def test_install_cell_stops_with_a_message_when_pip_fails(monkeypatch):
         _run_install_cell(monkeypatch, GITHUB, returncode=1)
 
 
+def test_install_cell_names_a_broken_uploaded_wheel(monkeypatch):
+    wheel = "/content/aminet-0.1.0-py3-none-any.whl"
+    for repo in (NO_REPO, GITHUB):  # a wheel was tried: the repository is beside the point
+        with pytest.raises(SystemExit) as stop:
+            _run_install_cell(monkeypatch, repo, returncode=1, wheels=[wheel])
+        message = str(stop.value)
+        assert f"could not install the uploaded wheel {wheel}" in message
+        assert "pip wheel --no-deps -w dist ." in message
+        assert "None" not in message and "github" not in message
+
+
 def test_install_cell_without_a_repository_says_what_to_do(monkeypatch):
     with pytest.raises(SystemExit) as stop:
         _run_install_cell(monkeypatch, NO_REPO)

@@ -29,6 +29,9 @@ def test_demo_config_is_small_on_cpu_and_larger_on_gpu(tmp_path):
         and cpu.pixel_loss == "mse"
     )
     assert gpu.pixel_loss == "l1"  # the paper's eq. 17
+    # photographic texture and softness in training, on both devices (docs/training.md)
+    assert cpu.data == gpu.data == "synthetic:natural=0.15,blur=0.5"
+    cpu.validate()
     assert (
         gpu.model == "aminet-s"
         and gpu.crop_size is None

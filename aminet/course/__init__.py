@@ -208,7 +208,14 @@ if "google.colab" in sys.modules:  # Colab only
             raise SystemExit(NO_REPO)
         target = wheels[-1] if wheels else f"git+{{REPO_URL}}@{{REPO_REF}}"
         command = [sys.executable, "-m", "pip", "install", "-q", target]
-        if subprocess.run(command).returncode != 0:
+        installed = subprocess.run(command).returncode == 0
+        if not installed and wheels:
+            raise SystemExit(
+                f"pip could not install the uploaded wheel {{target}}. Build it again on your "
+                "computer (`pip wheel --no-deps -w dist .` in the course folder), upload the new "
+                "dist/aminet-*.whl into /content, delete the old one, and run this cell again."
+            )
+        if not installed:
             raise SystemExit(
                 f"pip could not install {{target}}. Check that this session has internet access "
                 f"and that {{REPO_URL}} opens in a browser and has the tag or commit {{REPO_REF}}; "

@@ -6,7 +6,8 @@ they tell whether a model trained on drawings generalises. Both pictures are in 
 - ``grace_hopper``: Rear Admiral Grace Hopper, U.S. Navy photograph, shipped by matplotlib
   (``matplotlib.cbook.get_sample_data("grace_hopper.jpg")``, 512x600);
 - ``astronaut``: astronaut Eileen Collins, NASA photograph, shipped by scikit-image
-  (``skimage.data.astronaut()``, 512x512; scikit-image is in the dev extra, optional at run time).
+  (``skimage.data.astronaut()``, 512x512; scikit-image is a dependency, still optional at run
+  time: without it only Grace Hopper is measured).
 
 Each is cropped in the training framing from five landmarks stored below (found once with MTCNN;
 see docs/data.md) by :func:`aminet.faces.warp_face`: a similarity transform to CelebA's aligned
