@@ -14,9 +14,10 @@ def add_parser(sub) -> None:
         help="the main job: train on built-in faces, beat bicubic, write a report (about 10 minutes on a CPU)",
         description=(
             "Run the whole project on a fresh machine, with no data and no GPU needed: train a model on "
-            "SynthFaces (procedural faces built into the package) for a few minutes, evaluate it against "
-            "bicubic interpolation on held-out faces, and write OUT/report.html (a grid LR / bicubic / "
-            "model / HR, the metrics table, the loss curve) and OUT/metrics.json. On a CPU it trains "
+            "SynthFaces (procedural faces built into the package, with some photographic texture and "
+            "softness mixed in) for a few minutes, evaluate it against bicubic interpolation on "
+            "held-out faces and on two real face photographs, and write OUT/report.html (a grid LR / "
+            "bicubic / model / HR, the metrics tables, the loss curve) and OUT/metrics.json. On a CPU it trains "
             "aminet-cpu (the AMINet U-Net at width 16, run at 1/4 resolution); on a GPU, AMINet-S."
         ),
         epilog="example:\n  aminet demo                  # about 10 minutes on 2 CPU cores, results in runs/demo/\n"
