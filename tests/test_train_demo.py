@@ -71,5 +71,16 @@ def test_demo_writes_report_metrics_and_grid(tmp_path, capsys):
         and "the L1 loss (the paper&#39;s eq. 17)" in page
     )
     assert saved["run"]["pixel_loss"] == "l1"
+    assert saved["run"]["data"] == "synthetic"  # the report says what it was trained on
+    assert "Training data: <code>synthetic</code> (SynthFaces)." in page
     assert (out / "grid.png").stat().st_size > 5000
     assert f"report: {(out / 'report.html').resolve()}" in capsys.readouterr().out
+
+
+def test_report_describes_the_mixed_training_data():
+    from aminet.demo import DEMO_DATA, _data_text
+
+    text = _data_text(DEMO_DATA)
+    assert "15% of the training images replaced by crops" in text
+    assert "50% of the training faces softened" in text
+    assert _data_text("celeba:/data/celeba") == ""  # real data needs no explanation
