@@ -279,3 +279,16 @@ def test_demo_resume_continues_the_recorded_run_and_reports(tmp_path, capsys):
     # a different budget than the run's is one of the changes a resume refuses
     with pytest.raises(ValueError, match="--minutes"):
         run_demo(2, out, eval_limit=2, progress=False, resume=True)
+
+
+def test_resuming_a_finished_run_adds_no_second_validation_of_its_last_step(tmp_path):
+    out = tmp_path / "run"
+    first = train(tiny(out, val_limit=2, val_every=2, steps=4))
+    assert first["val_step"] == [2, 4]
+    log_before = (out / "log.jsonl").read_text()
+    best_before = (out / "best.pt").read_bytes()
+    again = train(tiny(out, val_limit=2, val_every=2, steps=4, resume=str(out / "last.pt")))
+    assert again["status"] == "completed" and again["steps"] == 4
+    assert again["val_step"] == [2, 4] and again["val_psnr_y"] == first["val_psnr_y"]
+    assert '"val_psnr_y"' not in (out / "log.jsonl").read_text()[len(log_before) :]
+    assert (out / "best.pt").read_bytes() == best_before  # nothing rewritten

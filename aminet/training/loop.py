@@ -233,7 +233,7 @@ def _run(s: Session, command: str) -> dict:
         if s.status == "interrupted":
             if s.is_main:
                 _save_last(s)
-        elif s.status != "diverged":
+        elif s.status != "diverged" and not _validated_already(s):
             _validate_and_save(s, final=True)
     finally:
         s.stop.__exit__()
@@ -370,6 +370,14 @@ def _checkpoint(s: Session) -> dict:
 def _save_last(s: Session) -> None:
     save_checkpoint(_checkpoint(s), s.out / "last.pt")
     s.progress.last_good = s.progress.step
+
+
+def _validated_already(s: Session) -> bool:
+    """True for a resumed run that had already ended (steps or budget) and took no step now: its
+    last validation and checkpoints are of this very step, so validating again would only add a
+    second record of the same step to the history and the log."""
+    history = s.progress.history
+    return s.steps_this_run == 0 and history["val_step"][-1:] == [s.progress.step]
 
 
 def _validate_and_save(s: Session, final: bool) -> None:
