@@ -268,3 +268,17 @@ def test_precropped_flat_celeba_folder(tmp_path):
     (tmp_path / "list_eval_partition.txt").unlink()
     with pytest.raises(FileNotFoundError, match="folder:"):
         build_dataset(f"celeba:{tmp_path}", "test")
+
+
+def test_a_gif_in_a_folder_is_an_image_read_from_its_first_frame(tmp_path):
+    from PIL import Image
+
+    from aminet.data.datasets import load_rgb, scan_images
+
+    frames = [Image.new("RGB", (40, 40), colour) for colour in ((200, 30, 30), (30, 200, 30))]
+    frames[0].save(tmp_path / "anim.gif", save_all=True, append_images=frames[1:])
+    (tmp_path / "notes.txt").write_text("not an image")
+    found, skipped = scan_images(tmp_path)
+    assert found == [tmp_path / "anim.gif"] and skipped == []
+    first = load_rgb(tmp_path / "anim.gif")
+    assert first.shape == (40, 40, 3) and first[..., 0].mean() > 150 > first[..., 1].mean()

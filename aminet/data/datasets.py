@@ -37,7 +37,18 @@ __all__ = [
     "scan_images",
 ]
 
-IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff", ".ppm", ".pgm")
+IMAGE_EXTENSIONS = (
+    ".png",
+    ".jpg",
+    ".jpeg",
+    ".bmp",
+    ".webp",
+    ".tif",
+    ".tiff",
+    ".ppm",
+    ".pgm",
+    ".gif",  # GIF: frame 1
+)
 HR_SIZE = 128
 LR_SIZE = 16
 # CelebA's official partition file numbers the splits 0 (train), 1 (val), 2 (test). The paper uses
