@@ -27,8 +27,9 @@ def main() -> None:
     parser.add_argument("data", help="training data spec, e.g. synthetic:natural=0.15,blur=0.5")
     parser.add_argument("--steps", type=int, default=None, help="fixed steps instead of 9 minutes")
     parser.add_argument("--eval-limit", type=int, default=200, help="SynthFaces test faces")
+    parser.add_argument("--seed", type=int, default=0, help="training seed (the test faces stay)")
     args = parser.parse_args()
-    config = demo_config(DEFAULT_MINUTES, torch.device("cpu"), args.out)
+    config = demo_config(DEFAULT_MINUTES, torch.device("cpu"), args.out, seed=args.seed)
     config.data = args.data
     if args.steps is not None:
         config.minutes, config.steps = None, args.steps
