@@ -53,7 +53,8 @@ def demo_config(
     into SynthFaces, so that the model generalises better to photographs. The learning rate is ten
     times the paper's 2e-4 because the run is thousands of times shorter; the 100-step warmup
     matters: with 10 steps, Adam's first updates of the zero-initialised tail were so large that
-    the features collapsed and the model stayed at bicubic for the rest of the run. The cosine schedule ends at 1% of the rate.
+    the features collapsed and the model stayed at bicubic for the rest of the run. The cosine
+    schedule ends at 1% of the rate.
     """
     common = dict(
         data=DEMO_DATA,

@@ -193,6 +193,9 @@ def test_ablate_validates_its_options(capsys, tmp_path):
     assert "--lr must be a finite number > 0" in _error(["ablate", "--lr", "inf", *out], capsys)
     assert "--steps must be a whole number >= 1" in _error(["ablate", "--steps", "0", *out], capsys)
     assert "lr:DIR holds faces" in _error(["ablate", "--data", "lr:/x", *out], capsys)
+    assert "--data synthetic:blur=2: expected synthetic or synthetic:natural=P,blur=Q" in _error(
+        ["ablate", "--data", "synthetic:blur=2", *out], capsys
+    )
 
 
 def test_other_commands_suggest_model_names(capsys):

@@ -137,9 +137,14 @@ def run(args) -> int:
 
     tables = _tables(args.table)
     _check_options(args)
-    if not (
-        args.data.partition(":")[0] == "synthetic" or args.data.startswith(("celeba:", "folder:"))
-    ):
+    if args.data.partition(":")[0] == "synthetic":
+        from aminet.data.datasets import synthetic_levers
+
+        try:
+            synthetic_levers(args.data)  # the same rule as training's --data
+        except ValueError as err:
+            raise UserError(f"--data {err}") from None
+    elif not args.data.startswith(("celeba:", "folder:")):
         raise UserError(f"--data {args.data!r}: expected synthetic, celeba:DIR or folder:DIR")
     narrow = {"auto": None, "narrow": True, "paper": False}[args.width]
     budget = ablation_budget(

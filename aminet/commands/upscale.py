@@ -77,6 +77,8 @@ def add_parser(sub) -> None:
     p.set_defaults(func=run)
 
 
+# Every name upscale writes ends so (--detect's per-face files end in _compare, _restored or
+# _aligned_lr too): used to keep outputs off inputs, and to recognise an earlier call's results.
 RESULT_SUFFIXES = ("_sr.png", "_compare.png", "_faces_x8.png", "_restored.png", "_aligned_lr.png")
 
 
@@ -120,9 +122,6 @@ def _collect(inputs: list[str], out: Path | None = None) -> tuple[list[Path], li
     return files, earlier
 
 
-OUTPUT_SUFFIXES = ("_sr.png", "_compare.png")
-
-
 def output_bases(
     files: list[Path], out: Path, keep: list[Path] | tuple[Path, ...] = ()
 ) -> dict[Path, Path]:
@@ -147,7 +146,7 @@ def output_bases(
         return out / f.resolve().parent.relative_to(common) / f.name
 
     def clashes_with_input(base: Path) -> bool:
-        return any(Path(str(base) + sfx).resolve() in inputs for sfx in OUTPUT_SUFFIXES)
+        return any(Path(str(base) + sfx).resolve() in inputs for sfx in RESULT_SUFFIXES)
 
     levels = dict.fromkeys(files, 0)
     for _ in range(3):
